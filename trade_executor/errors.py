@@ -1,0 +1,85 @@
+"""The exception tree, grouped by what the caller should do.
+
+::
+
+    TradeExecutorError
+    ├── StopError              the run cannot go on; a person must act (message says how)
+    │   ├── ConfigurationError     bad option, environment variable or file name
+    │   ├── StrategyModuleError    the strategy module cannot be loaded (syntax, missing function...)
+    │   ├── DataError              market data is missing, malformed or inconsistent
+    │   └── StateError             the state file is corrupt, truncated or of an unknown version
+    ├── SkipError              this one trade is skipped; the cycle goes on
+    │   ├── DustTradeSkipped       below the minimum trade value
+    │   └── NoPriceSkipped         no candle at this cycle for the pair (a data gap)
+    ├── RetryableError         transient; safe to try the same thing again
+    └── StrategyRuntimeError   user code raised while the strategy was running (a strategy bug)
+
+Every class is also a subclass of the matching builtin where one fits (``ValueError``...),
+so callers that know nothing of ours still catch them.
+"""
+
+from __future__ import annotations
+
+
+class TradeExecutorError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class StopError(TradeExecutorError):
+    """The run cannot continue. The message tells the operator what to fix."""
+
+    exit_code = 1
+
+
+class ConfigurationError(StopError, ValueError):
+    """An option, environment variable or configuration file value is wrong."""
+
+    exit_code = 2
+
+
+class StrategyModuleError(StopError):
+    """The strategy module is broken; nothing has traded.
+
+    Carries the file and (where there is one) the line, so tools can point at it.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.line = line
+
+
+class DataError(StopError, ValueError):
+    """Market data is missing, malformed or does not cover what the strategy asks."""
+
+    exit_code = 2
+
+
+class StateError(StopError):
+    """The state file cannot be used as it is. It has not been modified."""
+
+    exit_code = 1
+
+
+class SkipError(TradeExecutorError):
+    """One trade is skipped; the cycle carries on."""
+
+
+class DustTradeSkipped(SkipError):
+    """The trade is worth less than the configured minimum and is not sent."""
+
+
+class NoPriceSkipped(SkipError):
+    """The pair has no candle at this cycle (a data gap); nothing fills at an invented price."""
+
+
+class RetryableError(TradeExecutorError):
+    """A transient failure; repeating the same operation is safe."""
+
+
+class StrategyRuntimeError(TradeExecutorError):
+    """The strategy's own code raised an exception while running."""
+
+    exit_code = 1

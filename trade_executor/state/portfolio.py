@@ -1,0 +1,113 @@
+"""The portfolio: reserves, positions and the ledger of outside balance changes."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+from trade_executor.identifiers import AssetIdentifier
+from trade_executor.state.position import TradingPosition
+
+ZERO = Decimal(0)
+
+
+class BalanceUpdateCause(str, Enum):
+    deposit = "deposit"
+    withdrawal = "withdrawal"
+    interest = "interest"
+    correction = "correction"
+
+
+@dataclass(slots=True)
+class BalanceUpdate:
+    """A change of a reserve that no trade made: a deposit, a withdrawal, interest."""
+
+    balance_update_id: int
+    cause: BalanceUpdateCause
+    asset: AssetIdentifier
+    quantity: Decimal
+    timestamp: datetime.datetime
+    block_number: int | None = None
+    tx_hash: str | None = None
+    notes: str = ""
+
+
+@dataclass(slots=True)
+class ReservePosition:
+    """Cash held in the reserve stablecoin."""
+
+    asset: AssetIdentifier
+    quantity: Decimal
+    last_sync_at: datetime.datetime | None = None
+
+
+@dataclass(slots=True)
+class Portfolio:
+    next_position_id: int = 1
+    next_trade_id: int = 1
+    next_balance_update_id: int = 1
+    open_positions: dict[int, TradingPosition] = field(default_factory=dict)
+    closed_positions: dict[int, TradingPosition] = field(default_factory=dict)
+    frozen_positions: dict[int, TradingPosition] = field(default_factory=dict)
+    reserves: dict[str, ReservePosition] = field(default_factory=dict)
+    balance_updates: list[BalanceUpdate] = field(default_factory=list)
+
+    def get_reserve(self) -> ReservePosition:
+        """The one reserve position; a strategy has exactly one reserve currency."""
+        return next(iter(self.reserves.values()))
+
+    def get_cash(self) -> Decimal:
+        return sum((r.quantity for r in self.reserves.values()), ZERO)
+
+    def adjust_cash(self, delta: Decimal) -> None:
+        self.get_reserve().quantity += delta
+
+    def get_open_position_value(self) -> Decimal:
+        return sum((p.get_value() for p in self.open_positions.values()), ZERO)
+
+    def get_total_equity(self) -> Decimal:
+        """Cash plus open and frozen positions at their last valuation."""
+        frozen = sum((p.get_value() for p in self.frozen_positions.values()), ZERO)
+        return self.get_cash() + self.get_open_position_value() + frozen
+
+    def get_all_positions(self) -> list[TradingPosition]:
+        everything = {**self.closed_positions, **self.frozen_positions, **self.open_positions}
+        return [everything[k] for k in sorted(everything)]
+
+    def allocate_position_id(self) -> int:
+        position_id = self.next_position_id
+        self.next_position_id += 1
+        return position_id
+
+    def allocate_trade_id(self) -> int:
+        trade_id = self.next_trade_id
+        self.next_trade_id += 1
+        return trade_id
+
+    def record_balance_update(
+        self, cause: BalanceUpdateCause, asset: AssetIdentifier, quantity: Decimal, timestamp: datetime.datetime, **extra
+    ) -> BalanceUpdate:
+        """Add ``quantity`` (negative for a withdrawal) to the reserve and keep a record of why."""
+        update = BalanceUpdate(self.next_balance_update_id, cause, asset, quantity, timestamp, **extra)
+        self.next_balance_update_id += 1
+        self.balance_updates.append(update)
+        reserve = self.reserves.get(asset.address)
+        if reserve is None:
+            reserve = self.reserves[asset.address] = ReservePosition(asset, ZERO)
+        reserve.quantity += quantity
+        reserve.last_sync_at = timestamp
+        return update
+
+    def close_position(self, position: TradingPosition, when: datetime.datetime) -> None:
+        position.closed_at = when
+        del self.open_positions[position.position_id]
+        self.closed_positions[position.position_id] = position
+
+    def freeze_position(self, position: TradingPosition, when: datetime.datetime, reason: str) -> None:
+        """Park a position whose trade failed; it stays out of trading until repaired."""
+        position.frozen_at = when
+        position.frozen_reason = reason
+        self.open_positions.pop(position.position_id, None)
+        self.frozen_positions[position.position_id] = position

@@ -1,0 +1,41 @@
+"""The root of the persistent truth."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from trade_executor.state.portfolio import Portfolio
+from trade_executor.state.statistics import Statistics
+from trade_executor.state.visualisation import Visualisation
+
+STATE_SCHEMA_VERSION = 1
+
+
+@dataclass(slots=True)
+class BacktestInfo:
+    """How a backtest was run, so a report made later from the file says so."""
+
+    strategy_file: str
+    start_at: datetime.datetime
+    end_at: datetime.datetime
+    cycle_duration: str
+    stop_loss_time_frame: str
+    fill_model: str
+    cycles: int = 0
+    warnings: list[str] = field(default_factory=list)
+    data_gaps: dict[str, int] = field(default_factory=dict)
+    skipped_trades: int = 0
+
+
+@dataclass(slots=True)
+class State:
+    schema_version: int = STATE_SCHEMA_VERSION
+    name: str = ""
+    created_at: datetime.datetime | None = None
+    last_updated_at: datetime.datetime | None = None
+    cycle: int = 0
+    portfolio: Portfolio = field(default_factory=Portfolio)
+    stats: Statistics = field(default_factory=Statistics)
+    visualisation: Visualisation = field(default_factory=Visualisation)
+    backtest: BacktestInfo | None = None
