@@ -1,0 +1,74 @@
+"""Prices in a backtest: the open of the candle that starts at the cycle time.
+
+Every cycle's candle index is found once, up front (one searchsorted per pair), so a price
+look-up is a list index and a cached Decimal: O(1) whatever the length of history.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from trade_executor.identifiers import TradingPairIdentifier
+from trade_executor.market.universe import TradingUniverse
+
+
+def candle_index_at(timestamps: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """For each time, the index of the candle that opens exactly then, or -1 (a gap)."""
+    idx = np.searchsorted(timestamps, times)
+    inside = idx < len(timestamps)
+    exact = np.zeros(len(times), dtype=bool)
+    exact[inside] = timestamps[idx[inside]] == times[inside]
+    return np.where(exact, idx, -1)
+
+
+def to_decimal(value: float) -> Decimal:
+    """A float price as the Decimal its shortest repr shows (303.44 -> Decimal('303.44'))."""
+    return Decimal(repr(float(value)))
+
+
+class BacktestPricing:
+    def __init__(self, universe: TradingUniverse, cycle_times_ns: np.ndarray):
+        self.universe = universe
+        self.cursor = 0
+        self._candle_at_cycle: dict[str, list[int]] = {}
+        self._open: dict[str, np.ndarray] = {}
+        self._liquidity: dict[str, np.ndarray | None] = {}
+        self._cache: dict[str, dict[int, Decimal]] = {}
+        self._last_index: dict[str, list[int]] = {}
+        for ticker in universe.pairs:
+            arrays = universe.get_arrays(ticker)
+            at_cycle = candle_index_at(arrays.timestamps, cycle_times_ns)
+            self._candle_at_cycle[ticker] = at_cycle.tolist()
+            self._last_index[ticker] = (np.searchsorted(arrays.timestamps, cycle_times_ns, side="right") - 1).tolist()
+            self._open[ticker] = arrays.open
+            self._liquidity[ticker] = arrays.liquidity
+            self._cache[ticker] = {}
+        self._constant_liquidity = universe.liquidity_usd
+
+    def _price(self, ticker: str, index: int) -> Decimal:
+        cache = self._cache[ticker]
+        price = cache.get(index)
+        if price is None:
+            price = cache[index] = to_decimal(self._open[ticker][index])
+        return price
+
+    def get_mid_price(self, pair: TradingPairIdentifier) -> Decimal | None:
+        index = self._candle_at_cycle[pair.ticker][self.cursor]
+        return None if index < 0 else self._price(pair.ticker, index)
+
+    def get_last_known_price(self, pair: TradingPairIdentifier) -> Decimal | None:
+        """The latest candle open at or before now, for things that may use a stale price (gas)."""
+        index = self._last_index[pair.ticker][self.cursor]
+        return None if index < 0 else self._price(pair.ticker, index)
+
+    def get_liquidity(self, pair: TradingPairIdentifier) -> Decimal | None:
+        series = self._liquidity[pair.ticker]
+        if series is None:
+            return self._constant_liquidity
+        index = self._last_index[pair.ticker][self.cursor]
+        return None if index < 0 else to_decimal(series[index])
+
+    def has_candle_now(self, ticker: str) -> bool:
+        return self._candle_at_cycle[ticker][self.cursor] >= 0

@@ -1,0 +1,121 @@
+"""How a swap fills in a backtest. Pluggable: the simulated execution model takes any FillModel.
+
+Amounts are rounded to the tokens' integer units exactly as a chain would hold them, so cash
+never carries sub-unit dust and a fill can be compared with a real pool to the wei.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from typing import Protocol
+
+from trade_executor.errors import ConfigurationError
+from trade_executor.identifiers import TradingPairIdentifier
+from trade_executor.market.amm import get_amount_out, reserves_for_price
+
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """What a swap gave: ``quantity`` base tokens for ``reserve`` quote, both positive."""
+
+    quantity: Decimal
+    reserve: Decimal
+    lp_fee: Decimal
+    price_impact: Decimal
+
+
+class FillModel(Protocol):
+    """Turn a swap request at a mid price into a fill. ``liquidity`` is the pool's quote-side USD value."""
+
+    name: str
+
+    def buy(self, pair: TradingPairIdentifier, mid_price: Decimal, quote_in: Decimal, liquidity: Decimal | None) -> Fill: ...
+
+    def sell(self, pair: TradingPairIdentifier, mid_price: Decimal, base_in: Decimal, liquidity: Decimal | None) -> Fill: ...
+
+    def describe(self) -> str: ...
+
+
+def to_units(amount: Decimal, decimals: int) -> int:
+    return int((amount * (10**decimals)).to_integral_value(ROUND_DOWN))
+
+
+def from_units(units: int, decimals: int) -> Decimal:
+    return Decimal(units).scaleb(-decimals)
+
+
+def quantize_down(amount: Decimal, decimals: int) -> Decimal:
+    return from_units(to_units(amount, decimals), decimals)
+
+
+class ConstantProductFillModel:
+    """An x*y=k pool arbitraged back to the market price before each swap.
+
+    Reserves come from the mid price and the pool's liquidity, then the fill is the Uniswap v2
+    router's own integer formula: fee and price impact exactly as the pool would charge.
+    """
+
+    name = "constant_product"
+
+    def __init__(self, liquidity_usd: Decimal | None = None):
+        self.liquidity_usd = liquidity_usd
+
+    def _liquidity(self, pair: TradingPairIdentifier, liquidity: Decimal | None) -> Decimal:
+        value = liquidity if liquidity is not None else self.liquidity_usd
+        if value is None or value <= 0:
+            raise ConfigurationError(
+                f"The constant-product fill model needs the pool liquidity of {pair.ticker}: give the candles a "
+                "'liquidity' column, or set Parameters.pool_liquidity_usd (the USD value of the pool's quote side), "
+                "or use Parameters.fill_model = 'simple'."
+            )
+        return value
+
+    def buy(self, pair: TradingPairIdentifier, mid_price: Decimal, quote_in: Decimal, liquidity: Decimal | None) -> Fill:
+        base_dec, quote_dec = pair.base.decimals, pair.quote.decimals
+        reserve_base, reserve_quote = reserves_for_price(mid_price, self._liquidity(pair, liquidity), base_dec, quote_dec)
+        amount_in = to_units(quote_in, quote_dec)
+        amount_out = get_amount_out(amount_in, reserve_quote, reserve_base, pair.fee)
+        quantity, reserve = from_units(amount_out, base_dec), from_units(amount_in, quote_dec)
+        lp_fee = quantize_down(reserve * pair.fee, quote_dec)
+        impact = (reserve - lp_fee) / quantity / mid_price - ONE if quantity else Decimal(0)
+        return Fill(quantity, reserve, lp_fee, impact)
+
+    def sell(self, pair: TradingPairIdentifier, mid_price: Decimal, base_in: Decimal, liquidity: Decimal | None) -> Fill:
+        base_dec, quote_dec = pair.base.decimals, pair.quote.decimals
+        reserve_base, reserve_quote = reserves_for_price(mid_price, self._liquidity(pair, liquidity), base_dec, quote_dec)
+        amount_in = to_units(base_in, base_dec)
+        amount_out = get_amount_out(amount_in, reserve_base, reserve_quote, pair.fee)
+        quantity, reserve = from_units(amount_in, base_dec), from_units(amount_out, quote_dec)
+        lp_fee = quantize_down(quantity * pair.fee * mid_price, quote_dec)
+        impact = ONE - reserve / (quantity * (ONE - pair.fee)) / mid_price if quantity else Decimal(0)
+        return Fill(quantity, reserve, lp_fee, impact)
+
+    def describe(self) -> str:
+        liquidity = f"${self.liquidity_usd:,.0f} quote-side liquidity" if self.liquidity_usd else "liquidity from data"
+        return f"constant product (x*y=k), pair LP fee, {liquidity}"
+
+
+class SimpleFillModel:
+    """A fixed fee rate and no price impact: the model other backtesters use, for comparisons."""
+
+    name = "simple"
+
+    def __init__(self, fee_rate: Decimal = Decimal("0.003")):
+        self.fee_rate = fee_rate
+
+    def buy(self, pair: TradingPairIdentifier, mid_price: Decimal, quote_in: Decimal, liquidity: Decimal | None) -> Fill:
+        reserve = quantize_down(quote_in, pair.quote.decimals)
+        quantity = quantize_down(reserve * (ONE - self.fee_rate) / mid_price, pair.base.decimals)
+        return Fill(quantity, reserve, quantize_down(reserve * self.fee_rate, pair.quote.decimals), Decimal(0))
+
+    def sell(self, pair: TradingPairIdentifier, mid_price: Decimal, base_in: Decimal, liquidity: Decimal | None) -> Fill:
+        quantity = quantize_down(base_in, pair.base.decimals)
+        gross = quantity * mid_price
+        reserve = quantize_down(gross * (ONE - self.fee_rate), pair.quote.decimals)
+        return Fill(quantity, reserve, quantize_down(gross * self.fee_rate, pair.quote.decimals), Decimal(0))
+
+    def describe(self) -> str:
+        return f"simple, fixed fee {self.fee_rate * 100:.2f}%, no price impact"
