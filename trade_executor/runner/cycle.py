@@ -1,0 +1,104 @@
+"""The one tick cycle, the same for backtest and live; only the models plugged in differ.
+
+Order (DESIGN "The cycle"): sync treasury -> accounting check -> revalue -> decide ->
+approve -> execute -> record statistics. Steps whose model is None (a backtest has no
+treasury to sync or chain to check) are skipped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Protocol
+
+from trade_executor.errors import StrategyRuntimeError, TradeExecutorError
+from trade_executor.execution.interfaces import ExecutionModel, ValuationModel
+from trade_executor.state import State, TradeExecution
+from trade_executor.strategy.input import StrategyInput
+from trade_executor.strategy.module import StrategyModule
+from trade_executor.strategy.position_manager import PositionManager
+
+logger = logging.getLogger(__name__)
+
+
+class CycleHook(Protocol):
+    def __call__(self, timestamp: datetime.datetime, state: State) -> None: ...
+
+
+class StrategyCycle:
+    def __init__(
+        self,
+        strategy: StrategyModule,
+        strategy_input: StrategyInput,
+        valuation: ValuationModel,
+        execution: ExecutionModel,
+        *,
+        sync_treasury: CycleHook | None = None,
+        accounting_check: CycleHook | None = None,
+        approve: Callable[[list[TradeExecution]], list[TradeExecution]] | None = None,
+    ):
+        self.strategy = strategy
+        self.input = strategy_input
+        self.state: State = strategy_input.state
+        self.position_manager: PositionManager = strategy_input.position_manager
+        self.valuation = valuation
+        self.execution = execution
+        self.sync_treasury = sync_treasury
+        self.accounting_check = accounting_check
+        self.approve = approve
+
+    def tick(self, cycle: int, timestamp: datetime.datetime) -> list[TradeExecution]:
+        state = self.state
+        if self.sync_treasury is not None:
+            self.sync_treasury(timestamp, state)
+        if self.accounting_check is not None:
+            self.accounting_check(timestamp, state)
+        self.valuation.revalue(timestamp, state.portfolio)
+        trades = self.decide(cycle, timestamp)
+        if trades and self.approve is not None:
+            trades = self.approve(trades)
+        if trades:
+            self.execution.execute_trades(timestamp, state, trades)
+        self.record_statistics(timestamp)
+        state.cycle = cycle
+        return trades
+
+    def decide(self, cycle: int, timestamp: datetime.datetime) -> list[TradeExecution]:
+        """Call the strategy; any exception in its code becomes a StrategyRuntimeError naming the line."""
+        pm = self.position_manager
+        pm.begin_cycle(timestamp)
+        self.input.timestamp = timestamp
+        self.input.cycle = cycle
+        try:
+            trades = self.strategy.decide_trades(self.input)
+        except TradeExecutorError:
+            raise
+        except Exception as e:
+            raise StrategyRuntimeError(f"decide_trades raised {type(e).__name__} at {_user_location(e, str(self.strategy.path))} (cycle {cycle}, {timestamp}): {e}") from e
+        if trades is None:
+            trades = []
+        if not isinstance(trades, list) or not all(isinstance(t, TradeExecution) for t in trades):
+            raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
+        if len(pm.planned) != len(trades):
+            pm.discard_unreturned(trades)
+        return trades
+
+    def record_statistics(self, timestamp: datetime.datetime) -> None:
+        portfolio = self.state.portfolio
+        cash = portfolio.get_cash()
+        equity = cash
+        for position in portfolio.open_positions.values():
+            equity += position.get_quantity() * position.last_token_price
+        for position in portfolio.frozen_positions.values():
+            equity += position.get_value()
+        self.state.stats.record(timestamp, float(equity), float(cash), len(portfolio.open_positions))
+
+
+def _user_location(error: BaseException, filename: str) -> str:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]
+    if not frames:
+        return filename
+    return f"{filename}:{frames[-1].lineno}"
+

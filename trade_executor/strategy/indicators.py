@@ -1,0 +1,138 @@
+"""Indicators: computed once over the whole series, vectorised; read only up to now.
+
+``create_indicators`` returns an IndicatorSet of definitions. The runner computes each one per
+pair over all candles, then the strategy reads them through IndicatorValues, whose cursor the
+runner moves each cycle: a value is visible only once its candle has closed by the cycle time,
+so look-ahead is impossible by construction, and a read is a list index (O(1)).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trade_executor.errors import StrategyModuleError, StrategyRuntimeError
+from trade_executor.identifiers import TradingPairIdentifier
+from trade_executor.market.universe import TradingUniverse
+
+SOURCES = ("open", "high", "low", "close", "volume", "ohlcv")
+NAN = math.nan
+
+
+@dataclass(frozen=True)
+class IndicatorDefinition:
+    name: str
+    func: Callable[..., Any]
+    source: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+class IndicatorSet:
+    """What to compute. ``func(series, **parameters)`` gets one pair's close (or other column,
+    or the whole OHLCV frame with ``source="ohlcv"``) and returns a series of the same length."""
+
+    def __init__(self) -> None:
+        self.definitions: dict[str, IndicatorDefinition] = {}
+
+    def add(self, name: str, func: Callable[..., Any], *, source: str = "close", **parameters: Any) -> None:
+        if name in self.definitions:
+            raise StrategyModuleError(f"Indicator {name!r} is added twice in create_indicators; give each indicator its own name.")
+        if source not in SOURCES:
+            raise StrategyModuleError(f"Indicator {name!r}: source {source!r} is not one of {', '.join(SOURCES)}.")
+        if not callable(func):
+            raise StrategyModuleError(f"Indicator {name!r}: {func!r} is not a function.")
+        self.definitions[name] = IndicatorDefinition(name, func, source, parameters)
+
+
+def compute_indicators(indicators: IndicatorSet, universe: TradingUniverse) -> dict[str, dict[str, np.ndarray]]:
+    """Every indicator for every pair, as float arrays aligned with the pair's candles."""
+    computed: dict[str, dict[str, np.ndarray]] = {}
+    for name, definition in indicators.definitions.items():
+        computed[name] = {}
+        for ticker, frame in universe.candles.items():
+            data = frame if definition.source == "ohlcv" else frame[definition.source]
+            try:
+                result = definition.func(data, **definition.parameters)
+            except Exception as e:
+                raise StrategyRuntimeError(f"Indicator {name!r} failed for {ticker}: {type(e).__name__}: {e}") from e
+            computed[name][ticker] = _as_aligned_array(result, frame, name, ticker)
+    return computed
+
+
+def _as_aligned_array(result: Any, frame: pd.DataFrame, name: str, ticker: str) -> np.ndarray:
+    if isinstance(result, pd.DataFrame):
+        raise StrategyRuntimeError(f"Indicator {name!r} returned a DataFrame for {ticker}; return one series per indicator (add one indicator per column).")
+    if isinstance(result, pd.Series):
+        if not result.index.equals(frame.index):
+            result = result.reindex(frame.index)
+        values = result.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        values = np.asarray(result, dtype="float64")
+    if values.shape != (len(frame),):
+        raise StrategyRuntimeError(f"Indicator {name!r} returned {values.shape} values for the {len(frame)} candles of {ticker}; return a series aligned with its input.")
+    return values
+
+
+class IndicatorValues:
+    """The strategy's read-only view of the indicators at the current cycle."""
+
+    def __init__(self, computed: dict[str, dict[str, np.ndarray]], closed_counts: dict[str, list[int]], universe: TradingUniverse):
+        self._arrays = computed
+        self._lists = {name: {t: a.tolist() for t, a in per_pair.items()} for name, per_pair in computed.items()}
+        self._closed = closed_counts
+        self._universe = universe
+        self._default = next(iter(universe.pairs)) if len(universe.pairs) == 1 else None
+        self.cursor = 0
+
+    def _ticker(self, pair: TradingPairIdentifier | str | None) -> str:
+        if pair is None:
+            if self._default is None:
+                raise StrategyRuntimeError("The universe has several pairs: pass the pair, e.g. indicators.get('rsi', pair).")
+            return self._default
+        if pair.__class__ is str:
+            return pair if pair in self._closed else self._universe.get_pair(pair).ticker
+        return pair.ticker
+
+    def _per_pair(self, name: str, store: dict) -> dict:
+        per_pair = store.get(name)
+        if per_pair is None:
+            close = difflib.get_close_matches(name, list(store), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise StrategyRuntimeError(f"No indicator named {name!r} (defined: {', '.join(store) or 'none'}).{hint}")
+        return per_pair
+
+    def get(self, name: str, pair: TradingPairIdentifier | str | None = None, lag: int = 0) -> float:
+        """The value at the last candle closed by now (``lag`` candles earlier); NaN before there is one."""
+        per_pair = self._per_pair(name, self._lists)
+        ticker = self._ticker(pair)
+        index = self._closed[ticker][self.cursor] - 1 - lag
+        return per_pair[ticker][index] if index >= 0 else NAN
+
+    def get_series(self, name: str, pair: TradingPairIdentifier | str | None = None) -> np.ndarray:
+        """All values up to the last closed candle (a read-only view, oldest first)."""
+        ticker = self._ticker(pair)
+        view = self._per_pair(name, self._arrays)[ticker][: self._closed[ticker][self.cursor]]
+        view.flags.writeable = False
+        return view
+
+    def get_closed_candle_count(self, pair: TradingPairIdentifier | str | None = None) -> int:
+        return self._closed[self._ticker(pair)][self.cursor]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._arrays)
+
+
+def closed_candle_counts(universe: TradingUniverse, cycle_times_ns: np.ndarray) -> dict[str, list[int]]:
+    """Per pair and cycle: how many candles have closed (open + time frame <= cycle time)."""
+    step = universe.time_frame.value
+    return {
+        ticker: np.searchsorted(universe.get_arrays(ticker).timestamps + step, cycle_times_ns, side="right").tolist()
+        for ticker in universe.pairs
+    }

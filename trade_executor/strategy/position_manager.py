@@ -1,0 +1,223 @@
+"""The strategy's hands: plans trades in the portfolio; the execution model settles them.
+
+Values are in the reserve currency and fee-inclusive: ``open_long(pair, cash)`` spends exactly
+``cash`` (LP fee and gas come out of it), so spending all the cash leaves none.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from decimal import ROUND_DOWN, Decimal
+
+from trade_executor.errors import StrategyRuntimeError
+from trade_executor.execution.interfaces import PricingModel
+from trade_executor.identifiers import TradingPairIdentifier
+from trade_executor.market.universe import TradingUniverse
+from trade_executor.state import State, TradeExecution, TradeType, TradingPosition
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+def as_money(value: Decimal | float | int, decimals: int) -> Decimal:
+    """A user-given amount as a Decimal on the token's unit grid (floats via their repr)."""
+    amount = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    return amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
+
+
+def _fraction(name: str, value: float | Decimal | None, low: Decimal, high: Decimal | None, example: str) -> Decimal | None:
+    if value is None:
+        return None
+    fraction = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if fraction <= low or (high is not None and fraction >= high):
+        raise StrategyRuntimeError(f"{name}={value} is out of range: {example}")
+    return fraction
+
+
+class PositionManager:
+    def __init__(self, state: State, universe: TradingUniverse, pricing: PricingModel, minimum_trade_value: Decimal = ONE):
+        self.state = state
+        self.universe = universe
+        self.pricing = pricing
+        self.minimum_trade_value = minimum_trade_value
+        self.timestamp: datetime.datetime | None = None
+        self.skipped_trades = 0
+        self.planned: list[TradeExecution] = []
+        self._committed_cash = ZERO
+        self._reserve = universe.reserve_asset
+
+    def begin_cycle(self, timestamp: datetime.datetime) -> None:
+        self.timestamp = timestamp
+        self._committed_cash = ZERO
+        self.planned.clear()
+
+    def discard_unreturned(self, returned: list[TradeExecution]) -> None:
+        """Undo trades planned this cycle that decide_trades did not return: only returned trades run."""
+        kept = {id(t) for t in returned}
+        portfolio = self.state.portfolio
+        for trade in self.planned:
+            if id(trade) in kept:
+                continue
+            logger.warning("Trade #%d %s was planned but not returned by decide_trades; it is not executed", trade.trade_id, trade.pair.ticker)
+            position = portfolio.open_positions[trade.position_id]
+            del position.trades[trade.trade_id]
+            if not position.trades:
+                del portfolio.open_positions[position.position_id]
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def get_current_cash(self) -> Decimal:
+        """Reserve cash not yet committed to buys planned this cycle."""
+        return self.state.portfolio.get_cash() - self._committed_cash
+
+    def is_any_open(self) -> bool:
+        return bool(self.state.portfolio.open_positions)
+
+    def get_current_position(self) -> TradingPosition:
+        """The one open position of a single-position strategy."""
+        positions = self.state.portfolio.open_positions
+        if len(positions) != 1:
+            raise StrategyRuntimeError(f"get_current_position() needs exactly one open position; there are {len(positions)}. Check is_any_open() first, or use get_current_position_for_pair(pair).")
+        return next(iter(positions.values()))
+
+    def get_current_position_for_pair(self, pair: TradingPairIdentifier | str) -> TradingPosition | None:
+        ticker = self.universe.get_pair(pair).ticker
+        for position in self.state.portfolio.open_positions.values():
+            if position.pair.ticker == ticker:
+                return position
+        return None
+
+    def get_open_positions(self) -> list[TradingPosition]:
+        return list(self.state.portfolio.open_positions.values())
+
+    # --- trades ------------------------------------------------------------------------------
+
+    def open_long(
+        self,
+        pair: TradingPairIdentifier | str,
+        value: Decimal | float | int,
+        *,
+        stop_loss_pct: float | Decimal | None = None,
+        take_profit_pct: float | Decimal | None = None,
+        trailing_stop_loss_pct: float | Decimal | None = None,
+        notes: str = "",
+    ) -> list[TradeExecution]:
+        """Buy ``value`` of the reserve currency worth of ``pair``.
+
+        ``stop_loss_pct=0.95`` puts the stop 5% below the entry price; ``take_profit_pct=1.1``
+        takes profit 10% above; ``trailing_stop_loss_pct=0.9`` trails 10% below the highest price.
+        """
+        stop_loss = _fraction("stop_loss_pct", stop_loss_pct, ZERO, ONE, "0.95 puts the stop 5% below the entry price")
+        take_profit = _fraction("take_profit_pct", take_profit_pct, ONE, None, "1.10 takes profit 10% above the entry price")
+        trailing = _fraction("trailing_stop_loss_pct", trailing_stop_loss_pct, ZERO, ONE, "0.90 trails the stop 10% below the highest price")
+        pair = self.universe.get_pair(pair)
+        trades = self._buy(pair, value, notes)
+        if trades:
+            position = self.state.portfolio.open_positions[trades[0].position_id]
+            price = trades[0].planned_price
+            if stop_loss is not None:
+                position.stop_loss = price * stop_loss
+            if take_profit is not None:
+                position.take_profit = price * take_profit
+            if trailing is not None:
+                position.trailing_stop_loss_pct = trailing
+                position.high_water_price = price
+                position.stop_loss = max(position.stop_loss or ZERO, price * trailing)
+        return trades
+
+    def adjust_position(self, pair: TradingPairIdentifier | str, dollar_delta: Decimal | float | int, *, notes: str = "") -> list[TradeExecution]:
+        """Buy (positive) or sell (negative) this much value of the pair; selling all closes the position."""
+        pair = self.universe.get_pair(pair)
+        delta = as_money(dollar_delta, self._reserve.decimals)
+        if delta >= 0:
+            return self._buy(pair, delta, notes)
+        position = self.get_current_position_for_pair(pair)
+        if position is None:
+            raise StrategyRuntimeError(f"adjust_position({pair.ticker}, {dollar_delta}) sells, but there is no open {pair.ticker} position.")
+        price = self._price_or_skip(pair, "adjust")
+        if price is None:
+            return []
+        held = position.get_quantity()
+        quantity = min(-delta / price, held)
+        if (held - quantity) * price < self.minimum_trade_value:
+            return self.close_position(position, notes=notes)
+        if quantity * price < self.minimum_trade_value:
+            return self._skip(pair, f"a sell of {-delta} is below the minimum trade value {self.minimum_trade_value}")
+        return [self._plan(position, -quantity.quantize(Decimal(1).scaleb(-pair.base.decimals), ROUND_DOWN), price, TradeType.rebalance, notes)]
+
+    def close_position(self, position: TradingPosition, *, trade_type: TradeType = TradeType.rebalance, notes: str = "") -> list[TradeExecution]:
+        """Sell all of a position."""
+        price = self._price_or_skip(position.pair, "close")
+        if price is None:
+            return []
+        return self.close_position_at(position, price, trade_type=trade_type, notes=notes)
+
+    def close_position_at(self, position: TradingPosition, price: Decimal, *, trade_type: TradeType, notes: str = "", trigger_price: Decimal | None = None) -> list[TradeExecution]:
+        quantity = position.get_quantity()
+        if quantity <= 0:
+            return []
+        trade = self._plan(position, -quantity, price, trade_type, notes)
+        trade.trigger_price = trigger_price
+        return [trade]
+
+    def close_all(self, *, notes: str = "") -> list[TradeExecution]:
+        trades = []
+        for position in list(self.state.portfolio.open_positions.values()):
+            trades += self.close_position(position, notes=notes)
+        return trades
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _buy(self, pair: TradingPairIdentifier, value: Decimal | float | int, notes: str) -> list[TradeExecution]:
+        amount = as_money(value, self._reserve.decimals)
+        if amount < self.minimum_trade_value or amount <= 0:
+            return self._skip(pair, f"a buy of {amount} is below the minimum trade value {self.minimum_trade_value}")
+        price = self._price_or_skip(pair, "buy")
+        if price is None:
+            return []
+        position = self.get_current_position_for_pair(pair)
+        if position is None:
+            portfolio = self.state.portfolio
+            position = TradingPosition(
+                position_id=portfolio.allocate_position_id(),
+                pair=pair,
+                reserve_currency=self._reserve,
+                opened_at=self.timestamp,
+                last_token_price=price,
+                last_pricing_at=self.timestamp,
+            )
+            portfolio.open_positions[position.position_id] = position
+        self._committed_cash += amount
+        quantity = (amount / price).quantize(Decimal(1).scaleb(-pair.base.decimals), ROUND_DOWN)
+        return [self._plan(position, quantity, price, TradeType.rebalance, notes, reserve=amount)]
+
+    def _plan(self, position: TradingPosition, quantity: Decimal, price: Decimal, trade_type: TradeType, notes: str, reserve: Decimal | None = None) -> TradeExecution:
+        trade = TradeExecution(
+            trade_id=self.state.portfolio.allocate_trade_id(),
+            position_id=position.position_id,
+            pair=position.pair,
+            reserve_currency=self._reserve,
+            trade_type=trade_type,
+            opened_at=self.timestamp,
+            planned_quantity=quantity,
+            planned_reserve=reserve if reserve is not None else abs(quantity) * price,
+            planned_price=price,
+            notes=notes,
+        )
+        position.trades[trade.trade_id] = trade
+        self.planned.append(trade)
+        return trade
+
+    def _price_or_skip(self, pair: TradingPairIdentifier, action: str) -> Decimal | None:
+        price = self.pricing.get_mid_price(pair)
+        if price is None:
+            self._skip(pair, f"no candle at {self.timestamp} (a gap in the data) to {action} at; nothing fills at an invented price")
+        return price
+
+    def _skip(self, pair: TradingPairIdentifier, why: str) -> list[TradeExecution]:
+        logger.info("Skipped %s trade at %s: %s", pair.ticker, self.timestamp, why)
+        self.skipped_trades += 1
+        return []

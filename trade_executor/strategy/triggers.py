@@ -1,0 +1,33 @@
+"""Stop loss, take profit and trailing stop against one price bar: a pure decision.
+
+Conservative within a bar: the stop is checked first (with the level it had when the bar
+opened), then take profit, and only then does a trailing stop follow the bar's high.
+A bar that opens through a level fills at the open, not at the level.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from trade_executor.state import TradeType, TradingPosition
+
+
+def has_triggers(position: TradingPosition) -> bool:
+    return position.stop_loss is not None or position.take_profit is not None
+
+
+def check_bar(position: TradingPosition, open_: float, high: float, low: float) -> tuple[TradeType, Decimal, Decimal] | None:
+    """Return (trade type, fill price, trigger level) if a trigger fires in this bar, else None."""
+    stop = position.stop_loss
+    if stop is not None and low <= float(stop):
+        kind = TradeType.trailing_stop_loss if position.trailing_stop_loss_pct is not None else TradeType.stop_loss
+        return kind, (stop if open_ > float(stop) else Decimal(repr(open_))), stop
+    target = position.take_profit
+    if target is not None and high >= float(target):
+        return TradeType.take_profit, (target if open_ < float(target) else Decimal(repr(open_))), target
+    if position.trailing_stop_loss_pct is not None and high > float(position.high_water_price or 0):
+        position.high_water_price = Decimal(repr(high))
+        raised = position.high_water_price * position.trailing_stop_loss_pct
+        if stop is None or raised > stop:
+            position.stop_loss = raised
+    return None
