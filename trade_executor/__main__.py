@@ -1,0 +1,3 @@
+from trade_executor.cli.main import app
+
+app()

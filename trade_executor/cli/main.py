@@ -1,0 +1,39 @@
+"""The `trade-executor` command. Wiring only: each command lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from trade_executor.cli.backtest import backtest, start
+from trade_executor.cli.check_universe import check_universe
+
+app = typer.Typer(
+    name="trade-executor",
+    help="Take an algorithmic trading strategy from backtest to live trading on Uniswap v2 style DEXes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def hello() -> None:
+    """Check that the application starts: prints Hello blockchain."""
+    typer.echo("Hello blockchain")
+
+
+@app.command()
+def version() -> None:
+    """Print the trade-executor version."""
+    from importlib.metadata import version as package_version
+
+    typer.echo(package_version("trade-executor"))
+
+
+app.command()(start)
+app.command()(backtest)
+app.command("check-universe")(check_universe)
+
+
+if __name__ == "__main__":
+    app()
