@@ -7,7 +7,7 @@ and ``market/`` need these, and neither may import the other.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
 
@@ -52,10 +52,11 @@ class TradingPairIdentifier:
     pool_address: str
     exchange_slug: str
     fee: Decimal = DEFAULT_LP_FEE
+    ticker: str = field(init=False, default="", compare=False)
 
-    @property
-    def ticker(self) -> str:
-        return f"{self.base.token_symbol}-{self.quote.token_symbol}"
+    def __post_init__(self) -> None:
+        # Looked up on every cycle of a backtest, so computed once, never out of step with base/quote.
+        object.__setattr__(self, "ticker", f"{self.base.token_symbol}-{self.quote.token_symbol}")
 
     @property
     def chain_id(self) -> int:

@@ -32,7 +32,7 @@ from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, cl
 from trade_executor.strategy.input import StrategyInput
 from trade_executor.strategy.module import StrategyModule, call_with_supported_arguments
 from trade_executor.strategy.position_manager import PositionManager
-from trade_executor.strategy.triggers import check_bar, has_triggers
+from trade_executor.strategy.triggers import check_bar
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,7 @@ class BacktestRun:
         )
         self.cycle = StrategyCycle(strategy, strategy_input, MarkToMidPrice(self.pricing), self.execution)
         self._stop_loss_bars = self._stop_loss_bar_ranges(times_ns)
+        self._stop_loss_step = universe.get_effective_stop_loss_time_frame().to_pytimedelta()
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -205,9 +206,8 @@ class BacktestRun:
         return BacktestResult(state, self.universe, len(self.timestamps), elapsed, self.warnings)
 
     def _check_triggers(self, i: int) -> None:
-        stop_loss_step = self.universe.get_effective_stop_loss_time_frame().to_pytimedelta()
         for position in list(self.state.portfolio.open_positions.values()):
-            if not has_triggers(position) and position.trailing_stop_loss_pct is None:
+            if position.stop_loss is None and position.take_profit is None and position.trailing_stop_loss_pct is None:
                 continue
             lo, hi, arrays = self._stop_loss_bars[position.pair.ticker]
             opens, highs, lows, stamps = arrays.open, arrays.high, arrays.low, arrays.timestamps
@@ -216,7 +216,7 @@ class BacktestRun:
                 if fired is None:
                     continue
                 kind, price, level = fired
-                when = pd.Timestamp(int(stamps[j])).to_pydatetime() + stop_loss_step
+                when = pd.Timestamp(int(stamps[j])).to_pydatetime() + self._stop_loss_step
                 self.position_manager.timestamp = when
                 trades = self.position_manager.close_position_at(position, price, trade_type=kind, trigger_price=level, notes=f"{kind.value} at {level:.6f}")
                 self.execution.execute_trades(when, self.state, trades)

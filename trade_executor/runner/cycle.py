@@ -55,7 +55,8 @@ class StrategyCycle:
             self.sync_treasury(timestamp, state)
         if self.accounting_check is not None:
             self.accounting_check(timestamp, state)
-        self.valuation.revalue(timestamp, state.portfolio)
+        if state.portfolio.open_positions:
+            self.valuation.revalue(timestamp, state.portfolio)
         trades = self.decide(cycle, timestamp)
         if trades and self.approve is not None:
             trades = self.approve(trades)
@@ -77,24 +78,33 @@ class StrategyCycle:
             raise
         except Exception as e:
             raise StrategyRuntimeError(f"decide_trades raised {type(e).__name__} at {_user_location(e, str(self.strategy.path))} (cycle {cycle}, {timestamp}): {e}") from e
-        if trades is None:
+        if trades:
+            if not isinstance(trades, list) or not all(isinstance(t, TradeExecution) for t in trades):
+                raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
+        elif trades is None or trades == []:
             trades = []
-        if not isinstance(trades, list) or not all(isinstance(t, TradeExecution) for t in trades):
+        else:
             raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
         if len(pm.planned) != len(trades):
             pm.discard_unreturned(trades)
         return trades
 
     def record_statistics(self, timestamp: datetime.datetime) -> None:
+        """Append this cycle's equity to the curve: O(open positions), called every cycle."""
         portfolio = self.state.portfolio
         cash = portfolio.get_cash()
         equity = cash
-        for position in portfolio.open_positions.values():
+        open_positions = portfolio.open_positions
+        for position in open_positions.values():
             equity += position.get_quantity() * position.last_token_price
-        for position in portfolio.frozen_positions.values():
-            equity += position.get_value()
-        self.state.stats.record(timestamp, float(equity), float(cash), len(portfolio.open_positions))
-
+        if portfolio.frozen_positions:
+            for position in portfolio.frozen_positions.values():
+                equity += position.get_value()
+        stats = self.state.stats
+        stats.timestamps.append(timestamp)
+        stats.total_equity.append(float(equity))
+        stats.cash.append(float(cash))
+        stats.open_positions.append(len(open_positions))
 
 def _user_location(error: BaseException, filename: str) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]

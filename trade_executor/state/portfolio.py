@@ -59,6 +59,9 @@ class Portfolio:
         return next(iter(self.reserves.values()))
 
     def get_cash(self) -> Decimal:
+        if len(self.reserves) == 1:
+            for reserve in self.reserves.values():
+                return reserve.quantity
         return sum((r.quantity for r in self.reserves.values()), ZERO)
 
     def adjust_cash(self, delta: Decimal) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from trade_executor.identifiers import AssetIdentifier, TradingPairIdentifier
-from trade_executor.state.trade import TradeExecution, TradeType
+from trade_executor.state.trade import TradeExecution, TradeStatus, TradeType
 
 ZERO = Decimal(0)
 
@@ -46,7 +46,7 @@ class TradingPosition:
         """Base tokens held: the sum of settled trades."""
         quantity = ZERO
         for trade in self.trades.values():
-            if trade.executed_quantity is not None and trade.is_success:
+            if trade.status is TradeStatus.success:
                 quantity += trade.executed_quantity
         return quantity
 

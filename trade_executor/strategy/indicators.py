@@ -84,11 +84,46 @@ class IndicatorValues:
 
     def __init__(self, computed: dict[str, dict[str, np.ndarray]], closed_counts: dict[str, list[int]], universe: TradingUniverse):
         self._arrays = computed
-        self._lists = {name: {t: a.tolist() for t, a in per_pair.items()} for name, per_pair in computed.items()}
         self._closed = closed_counts
         self._universe = universe
         self._default = next(iter(universe.pairs)) if len(universe.pairs) == 1 else None
+        # name -> ticker -> (values, closed candle count per cycle): one dict hit per read
+        self._columns = {name: {t: (a.tolist(), closed_counts[t]) for t, a in per_pair.items()} for name, per_pair in computed.items()}
+        self._default_columns = {name: per_pair[self._default] for name, per_pair in self._columns.items()} if self._default else {}
+        self._matrices: dict[str, tuple[list[str], np.ndarray]] = {}
         self.cursor = 0
+
+    def get(self, name: str, pair: TradingPairIdentifier | str | None = None, lag: int = 0) -> float:
+        """The value at the last candle closed by now (``lag`` candles earlier); NaN before there is one."""
+        try:
+            if pair is None:
+                values, closed = self._default_columns[name]
+            else:
+                values, closed = self._columns[name][pair if pair.__class__ is str else pair.ticker]
+        except KeyError:
+            values, closed = self._resolve(name, pair)
+        index = closed[self.cursor] - 1 - lag
+        return values[index] if index >= 0 else NAN
+
+    def get_all(self, name: str) -> dict[str, float]:
+        """The latest closed value of an indicator for every pair, keyed by ticker (portfolio strategies)."""
+        tickers, matrix = self._matrix(name)
+        return dict(zip(tickers, matrix[self.cursor].tolist(), strict=True))
+
+    def get_series(self, name: str, pair: TradingPairIdentifier | str | None = None) -> np.ndarray:
+        """All values up to the last closed candle (a read-only view, oldest first)."""
+        ticker = self._ticker(pair)
+        self._resolve(name, ticker)
+        view = self._arrays[name][ticker][: self._closed[ticker][self.cursor]]
+        view.flags.writeable = False
+        return view
+
+    def get_closed_candle_count(self, pair: TradingPairIdentifier | str | None = None) -> int:
+        return self._closed[self._ticker(pair)][self.cursor]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._arrays)
 
     def _ticker(self, pair: TradingPairIdentifier | str | None) -> str:
         if pair is None:
@@ -99,34 +134,27 @@ class IndicatorValues:
             return pair if pair in self._closed else self._universe.get_pair(pair).ticker
         return pair.ticker
 
-    def _per_pair(self, name: str, store: dict) -> dict:
-        per_pair = store.get(name)
+    def _resolve(self, name: str, pair: TradingPairIdentifier | str | None) -> tuple[list[float], list[int]]:
+        """The slow path of ``get``: an unknown name, a bare symbol ("ETH"), or no default pair."""
+        per_pair = self._columns.get(name)
         if per_pair is None:
-            close = difflib.get_close_matches(name, list(store), n=1)
+            close = difflib.get_close_matches(name, list(self._columns), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise StrategyRuntimeError(f"No indicator named {name!r} (defined: {', '.join(store) or 'none'}).{hint}")
-        return per_pair
+            raise StrategyRuntimeError(f"No indicator named {name!r} (defined: {', '.join(self._columns) or 'none'}).{hint}")
+        return per_pair[self._ticker(pair)]
 
-    def get(self, name: str, pair: TradingPairIdentifier | str | None = None, lag: int = 0) -> float:
-        """The value at the last candle closed by now (``lag`` candles earlier); NaN before there is one."""
-        per_pair = self._per_pair(name, self._lists)
-        ticker = self._ticker(pair)
-        index = self._closed[ticker][self.cursor] - 1 - lag
-        return per_pair[ticker][index] if index >= 0 else NAN
-
-    def get_series(self, name: str, pair: TradingPairIdentifier | str | None = None) -> np.ndarray:
-        """All values up to the last closed candle (a read-only view, oldest first)."""
-        ticker = self._ticker(pair)
-        view = self._per_pair(name, self._arrays)[ticker][: self._closed[ticker][self.cursor]]
-        view.flags.writeable = False
-        return view
-
-    def get_closed_candle_count(self, pair: TradingPairIdentifier | str | None = None) -> int:
-        return self._closed[self._ticker(pair)][self.cursor]
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._arrays)
+    def _matrix(self, name: str) -> tuple[list[str], np.ndarray]:
+        """Cycle x pair matrix of the latest closed values, built on first use."""
+        found = self._matrices.get(name)
+        if found is None:
+            self._resolve(name, next(iter(self._closed)))
+            tickers = list(self._arrays[name])
+            columns = []
+            for ticker in tickers:
+                values = np.concatenate([[np.nan], self._arrays[name][ticker]])
+                columns.append(values[np.asarray(self._closed[ticker])])
+            found = self._matrices[name] = (tickers, np.column_stack(columns))
+        return found
 
 
 def closed_candle_counts(universe: TradingUniverse, cycle_times_ns: np.ndarray) -> dict[str, list[int]]:
