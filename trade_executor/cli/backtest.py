@@ -24,6 +24,7 @@ from trade_executor.cli.options import (
 from trade_executor.errors import ConfigurationError
 
 ExecutionTypeOption = typer.Option(
+    ...,
     "--execution-type",
     envvar="EXECUTION_TYPE",
     show_envvar=True,

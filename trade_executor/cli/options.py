@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 
-class ExecutionType(str, Enum):
+class ExecutionType(StrEnum):
     backtest = "backtest"
     uniswap_v2_hot_wallet = "uniswap_v2_hot_wallet"
     dummy = "dummy"
 
 
-class LogLevel(str, Enum):
+class LogLevel(StrEnum):
     debug = "debug"
     info = "info"
     warning = "warning"
     error = "error"
 
 
-class FillModelName(str, Enum):
+class FillModelName(StrEnum):
     constant_product = "constant_product"
     simple = "simple"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from trade_executor.identifiers import AssetIdentifier
 from trade_executor.state.position import TradingPosition
@@ -13,7 +13,7 @@ from trade_executor.state.position import TradingPosition
 ZERO = Decimal(0)
 
 
-class BalanceUpdateCause(str, Enum):
+class BalanceUpdateCause(StrEnum):
     deposit = "deposit"
     withdrawal = "withdrawal"
     interest = "interest"

@@ -23,6 +23,8 @@ def state_from_json(data: bytes, *, source: str = "state") -> State:
         version = msgspec.json.decode(data, type=_VersionOnly).schema_version
     except (msgspec.DecodeError, msgspec.ValidationError) as e:
         raise StateError(f"{source} is not valid state JSON ({e}). It was not modified. Restore it from a backup, or move it aside to start a new state.") from e
+    if version is None:
+        raise StateError(f"{source} is JSON but not a trade-executor state (it has no schema_version). It was not modified. Check the path, or move the file aside to start a new state.")
     if version != STATE_SCHEMA_VERSION:
         raise StateError(f"{source} has state schema version {version}; this trade-executor reads version {STATE_SCHEMA_VERSION}. Use the trade-executor release that wrote it.")
     try:
@@ -32,4 +34,4 @@ def state_from_json(data: bytes, *, source: str = "state") -> State:
 
 
 class _VersionOnly(msgspec.Struct):
-    schema_version: int = 0
+    schema_version: int | None = None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from trade_executor.identifiers import AssetIdentifier, TradingPairIdentifier
 
 
-class TradeStatus(str, Enum):
+class TradeStatus(StrEnum):
     """planned -> started -> broadcasted -> success | failed (| repaired)."""
 
     planned = "planned"
@@ -21,7 +21,7 @@ class TradeStatus(str, Enum):
     repaired = "repaired"
 
 
-class TradeType(str, Enum):
+class TradeType(StrEnum):
     """Why the trade was made; stop-loss style triggers are counted apart in the summary."""
 
     rebalance = "rebalance"

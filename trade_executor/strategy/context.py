@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 
 
-class ExecutionMode(str, Enum):
+class ExecutionMode(StrEnum):
     backtesting = "backtesting"
     real_trading = "real_trading"
     unit_testing = "unit_testing"

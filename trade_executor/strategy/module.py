@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
 import sys
@@ -94,16 +95,31 @@ def _constant(module: ModuleType, *names: str):
     return None
 
 
-def _check(module: ModuleType, path: Path, shown: str, source: str) -> StrategyModule:
-    def fail(message: str) -> StrategyModuleError:
-        return StrategyModuleError(f"{shown}: {message}", path=shown)
+def _module_assignment_line(source: str, *names: str) -> int | None:
+    """Line of a module-level assignment, for pointing error messages at it."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id in names for t in targets):
+            return node.lineno
+    return None
 
-    version = _constant(module, "trading_strategy_engine_version", "TRADING_STRATEGY_ENGINE_VERSION")
+
+def _check_engine_version(module: ModuleType, fail, source: str) -> str:
+    names = ("trading_strategy_engine_version", "TRADING_STRATEGY_ENGINE_VERSION")
+    version = _constant(module, *names)
     if version is None:
         raise fail(f'no engine version. Add `trading_strategy_engine_version = "{CURRENT_ENGINE_VERSION}"` at the top of the module.')
     if str(version) not in SUPPORTED_ENGINE_VERSIONS:
-        raise fail(f"engine version {version!r} is not one this trade-executor knows ({', '.join(SUPPORTED_ENGINE_VERSIONS)}). Set it to \"{CURRENT_ENGINE_VERSION}\" and check the module against {EXAMPLE}.")
-    functions = {}
+        raise fail(line=_module_assignment_line(source, *names), message=f"engine version {version!r} is not one this trade-executor knows ({', '.join(SUPPORTED_ENGINE_VERSIONS)}). Set it to \"{CURRENT_ENGINE_VERSION}\" and check the module against {EXAMPLE}.")
+    return str(version)
+
+
+def _check_functions(module: ModuleType, fail) -> dict[str, Callable | None]:
+    functions: dict[str, Callable | None] = {}
     for name, signature in REQUIRED_FUNCTIONS.items():
         function = getattr(module, name, None)
         if not callable(function):
@@ -114,6 +130,18 @@ def _check(module: ModuleType, path: Path, shown: str, source: str) -> StrategyM
     create_indicators = getattr(module, "create_indicators", None)
     if create_indicators is not None and not callable(create_indicators):
         raise fail("create_indicators is not a function. Define `def create_indicators(timestamp, parameters, universe, execution_context):` or remove it.")
+    functions["create_indicators"] = create_indicators
+    return functions
+
+
+def _check(module: ModuleType, path: Path, shown: str, source: str) -> StrategyModule:
+    def fail(message: str, line: int | None = None) -> StrategyModuleError:
+        where = f"{shown}:{line}" if line else shown
+        return StrategyModuleError(f"{where}: {message}", path=shown, line=line)
+
+    version = _check_engine_version(module, fail, source)
+    functions = _check_functions(module, fail)
+    create_indicators = functions.pop("create_indicators")
     cycle = _constant(module, "trading_strategy_cycle", "TRADING_STRATEGY_CYCLE")
     if cycle is None:
         raise fail('no cycle duration. Add `trading_strategy_cycle = "1h"` (or "4h", "1d"...).')
@@ -136,7 +164,7 @@ def _check(module: ModuleType, path: Path, shown: str, source: str) -> StrategyM
         path=path,
         strategy_id=strategy_id_of(path),
         source=source,
-        engine_version=str(version),
+        engine_version=version,
         cycle_duration=cycle_duration,
         chain_id=int(chain) if not isinstance(chain, ChainId) else chain.value,
         exchange_slug=str(exchange),

@@ -121,8 +121,10 @@ def read_parameters(parameters_class: type, *, path: str, source: str) -> Strate
 
     if "initial_cash" not in raw:
         close = difflib.get_close_matches("initial_cash", list(raw), n=1)
+        line = lines.get(close[0]) if close else lines.get("__class__")
+        where = f"{path}:{line}" if line else path
         hint = f" (is {close[0]} a misspelling?)" if close else ""
-        raise StrategyModuleError(f"{path}: Parameters has no initial_cash{hint}. Add `initial_cash = 10_000` to class Parameters.", path=path, line=lines.get("__class__"))
+        raise StrategyModuleError(f"{where}: Parameters has no initial_cash{hint}. Add `initial_cash = 10_000` to class Parameters.", path=path, line=line)
     values: dict[str, Any] = {}
     for name, spec in ENGINE_PARAMETERS.items():
         value = raw.get(name, spec.default)

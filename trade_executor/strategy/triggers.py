@@ -21,12 +21,12 @@ def check_bar(position: TradingPosition, open_: float, high: float, low: float) 
     stop = position.stop_loss
     if stop is not None and low <= float(stop):
         kind = TradeType.trailing_stop_loss if position.trailing_stop_loss_pct is not None else TradeType.stop_loss
-        return kind, (stop if open_ > float(stop) else Decimal(repr(open_))), stop
+        return kind, (stop if open_ > float(stop) else Decimal(repr(float(open_)))), stop
     target = position.take_profit
     if target is not None and high >= float(target):
-        return TradeType.take_profit, (target if open_ < float(target) else Decimal(repr(open_))), target
+        return TradeType.take_profit, (target if open_ < float(target) else Decimal(repr(float(open_)))), target
     if position.trailing_stop_loss_pct is not None and high > float(position.high_water_price or 0):
-        position.high_water_price = Decimal(repr(high))
+        position.high_water_price = Decimal(repr(float(high)))
         raised = position.high_water_price * position.trailing_stop_loss_pct
         if stop is None or raised > stop:
             position.stop_loss = raised
