@@ -50,7 +50,11 @@ def create_trading_universe(timestamp, data, execution_context, options) -> Trad
 
 def create_indicators(timestamp, parameters, universe, execution_context) -> IndicatorSet:
     indicators = IndicatorSet()
-    indicators.add("momentum", lambda close, candles: close.pct_change(periods=candles, fill_method=None), candles=parameters.momentum_candles)
+    indicators.add(
+        "momentum",
+        lambda close, candles: close.pct_change(periods=candles, fill_method=None),
+        candles=parameters.momentum_candles,
+    )
     return indicators
 
 

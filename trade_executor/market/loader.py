@@ -51,8 +51,10 @@ class MarketDataLoader:
         from the table's pair column or, for a single-pair file, from ``pairs``.
         """
         frames: dict[str, pd.DataFrame] = {}
+        read_from: list[str] = []
         if isinstance(source, dict):
             for ticker, path in source.items():
+                read_from.append(str(path))
                 loaded = read_candle_file(self._resolve(path))
                 if len(loaded) != 1:
                     raise DataError(f"{path} holds {len(loaded)} pairs ({', '.join(loaded)}); map a single-pair file to {ticker}, or pass the file alone.")
@@ -60,6 +62,7 @@ class MarketDataLoader:
         else:
             paths = [source] if isinstance(source, (str, Path)) else list(source)
             for path in paths:
+                read_from.append(str(path))
                 for key, frame in read_candle_file(self._resolve(path)).items():
                     frames[self._ticker(key)] = frame
         if pairs is not None:
@@ -68,7 +71,7 @@ class MarketDataLoader:
                 frames = {wanted[0]: next(iter(frames.values()))}
             missing = [p for p in wanted if p not in frames]
             if missing:
-                raise DataError(unknown_pair_message(missing[0], frames))
+                raise DataError(unknown_pair_message(missing[0], frames, source=", ".join(read_from)) + " Check the pairs= list or the file's pair column.")
             frames = {p: frames[p] for p in wanted}
         return self.from_frames(frames, **options)
 

@@ -163,7 +163,9 @@ class TradingUniverse:
         return f"{len(self.pairs)} pair(s) {', '.join(self.pairs)}, {tf} candles {self.start} to {self.end}"
 
 
-def unknown_pair_message(ticker: str, known: dict[str, object]) -> str:
-    close = difflib.get_close_matches(ticker, list(known), n=1)
-    hint = f" Did you mean {close[0]}?" if close else ""
-    return f"Pair {ticker} is not in the data. Pairs available: {', '.join(sorted(known)) or 'none'}.{hint}"
+def unknown_pair_message(ticker: str, known: dict[str, object], source: str = "the data") -> str:
+    """Say which pairs there are; suggest one only when the base symbols look alike (not just the quote)."""
+    bases = {k.split("-")[0]: k for k in known}
+    close = difflib.get_close_matches(ticker.split("-")[0], list(bases), n=1, cutoff=0.6)
+    hint = f" Did you mean {bases[close[0]]}?" if close else ""
+    return f"Pair {ticker} is not in {source}. Pairs available: {', '.join(sorted(known)) or 'none'}.{hint}"
