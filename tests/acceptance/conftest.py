@@ -16,26 +16,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from trade_executor.cli.main import environment_variables
 from trade_executor.reporting.summary import ROWS
 
 REPO = Path(__file__).resolve().parents[2]
 TRADE_EXECUTOR = Path(sys.executable).parent / "trade-executor"
 SUMMARY_LABELS = [label for label, _, _ in ROWS]
 
-#: Variables the CLI reads; removed from the inherited environment before each run.
-CLI_ENV_VARS = (
-    "STRATEGY_FILE",
-    "EXECUTION_TYPE",
-    "STATE_FILE",
-    "CACHE_PATH",
-    "BACKTEST_START",
-    "BACKTEST_END",
-    "BACKTEST_CANDLE_TIME_FRAME_OVERRIDE",
-    "BACKTEST_STOP_LOSS_TIME_FRAME_OVERRIDE",
-    "FILL_MODEL",
-    "TRADING_STRATEGY_API_KEY",
-    "LOG_LEVEL",
-)
+CLI_ENV_VARS = environment_variables()
 
 
 @dataclass

@@ -38,3 +38,12 @@ app.command("check-universe")(check_universe)
 
 if __name__ == "__main__":
     app()
+
+
+def environment_variables() -> list[str]:
+    """Every environment variable any command reads, from the commands' own option definitions."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    names = {param.envvar for command in group.commands.values() for param in command.params if isinstance(param.envvar, str)}
+    return sorted(names)

@@ -66,7 +66,8 @@ class SimulatedExecutionModel:
         cash = portfolio.get_cash()
         budget = trade.planned_reserve
         if budget > cash:
-            logger.info("Trade #%d: %s budget %s is more than the cash %s; buying with the cash left", trade.trade_id, trade.pair.ticker, budget, cash)
+            # Expected when a rotation sizes a buy from a sell's estimated proceeds: fees make the cash a little less.
+            logger.debug("Trade #%d: %s budget %s is more than the cash %s; buying with the cash left", trade.trade_id, trade.pair.ticker, budget, cash)
             budget = cash
         gas_native, gas_usd = self.gas_cost(trade.reserve_currency.decimals)
         swap_in = budget - gas_usd

@@ -17,7 +17,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from trade_executor.cli.main import app
+from trade_executor.cli.main import app, environment_variables
 from trade_executor.state import JSONFileStore
 
 REPO = Path(__file__).resolve().parents[3]
@@ -26,20 +26,7 @@ ETH_USD_SMA = "strategies/eth-usd-sma.py"
 SHORT = ["--backtest-start=2018-01-01", "--backtest-end=2018-02-01"]
 API_KEY = "tsk-secret-1f6c2a9e7b0d4c3f"
 
-#: Every variable the CLI reads; cleared so a developer's shell cannot leak into a test.
-CLI_ENV_VARS = (
-    "STRATEGY_FILE",
-    "EXECUTION_TYPE",
-    "STATE_FILE",
-    "CACHE_PATH",
-    "BACKTEST_START",
-    "BACKTEST_END",
-    "BACKTEST_CANDLE_TIME_FRAME_OVERRIDE",
-    "BACKTEST_STOP_LOSS_TIME_FRAME_OVERRIDE",
-    "FILL_MODEL",
-    "TRADING_STRATEGY_API_KEY",
-    "LOG_LEVEL",
-)
+CLI_ENV_VARS = environment_variables()
 
 START_OPTIONS = {
     "--strategy-file": "STRATEGY_FILE",
