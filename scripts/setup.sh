@@ -19,6 +19,19 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 
+# Test and devnet tools from the npm registry: anvil (a local EVM node), the compiled
+# Uniswap v2 contracts, and solcjs. Backtests do not need them.
+NPM_STAMP="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
+if [ ! -f "$NPM_STAMP" ]; then
+    if command -v npm >/dev/null 2>&1; then
+        echo "Installing anvil, the Uniswap v2 contracts and solc from npm into node_modules" >&2
+        npm ci --no-audit --no-fund --loglevel=error >&2
+        touch "$NPM_STAMP"
+    else
+        echo "npm not found: skipping anvil and the Uniswap v2 contracts (needed for live-trading tests and devnet; install Node.js 18+)." >&2
+    fi
+fi
+
 if [ ! -f "$STAMP" ]; then
     echo "Installing trade-executor and its pinned dependencies into $VENV" >&2
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
