@@ -7,11 +7,14 @@
     │   ├── ConfigurationError     bad option, environment variable or file name
     │   ├── StrategyModuleError    the strategy module cannot be loaded (syntax, missing function...)
     │   ├── DataError              market data is missing, malformed or inconsistent
-    │   └── StateError             the state file is corrupt, truncated or of an unknown version
+    │   ├── StateError             the state file is corrupt, truncated or of an unknown version
+    │   └── AccountingMismatch     on-chain balances disagree with the state
     ├── SkipError              this one trade is skipped; the cycle goes on
+    │   ├── TransactionRejected    the node refused the transaction; it never reached the chain
     │   ├── DustTradeSkipped       below the minimum trade value
     │   └── NoPriceSkipped         no candle at this cycle for the pair (a data gap)
     ├── RetryableError         transient; safe to try the same thing again
+    │   └── TransactionUnresolved  a broadcast whose fate the chain has not told yet
     └── StrategyRuntimeError   user code raised while the strategy was running (a strategy bug)
 
 Every class is also a subclass of the matching builtin where one fits (``ValueError``...),
@@ -63,6 +66,14 @@ class StateError(StopError):
     exit_code = 1
 
 
+class AccountingMismatch(StopError):
+    """What the state says we hold differs from what the chain says. Nothing more trades."""
+
+    def __init__(self, message: str, rows: list[tuple[str, str, str]] | None = None):
+        super().__init__(message)
+        self.rows = rows or []
+
+
 class SkipError(TradeExecutorError):
     """One trade is skipped; the cycle carries on."""
 
@@ -77,6 +88,14 @@ class NoPriceSkipped(SkipError):
 
 class RetryableError(TradeExecutorError):
     """A transient failure; repeating the same operation is safe."""
+
+
+class TransactionRejected(SkipError):
+    """The node refused a transaction (bad nonce, no funds...): it is not on chain."""
+
+
+class TransactionUnresolved(RetryableError):
+    """We cannot prove whether a broadcast transaction is on chain yet; ask the chain again later."""
 
 
 class StrategyRuntimeError(TradeExecutorError):

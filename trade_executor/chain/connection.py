@@ -1,0 +1,49 @@
+"""A JSON-RPC connection with timeouts, and retries only where a retry is harmless.
+
+Reads are retried on transient failures (connection refused, HTTP 5xx, timeouts).
+``eth_sendRawTransaction`` is never retried here: the broadcaster decides, because an answer
+lost on the way back may mean the node did accept the transaction.
+"""
+
+from __future__ import annotations
+
+import requests
+from web3 import HTTPProvider, Web3
+from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
+
+from trade_executor.errors import ConfigurationError
+
+SAFE_TO_RETRY = [method for method in REQUEST_RETRY_ALLOWLIST if method != "eth_sendRawTransaction"]
+TRANSIENT_ERRORS = (requests.ConnectionError, requests.HTTPError, requests.Timeout)
+
+
+def create_web3(url: str, *, timeout: float = 10.0, retries: int = 3) -> Web3:
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"JSON-RPC URL {redact_url(url)!r} is not an http(s):// URL.")
+    provider = HTTPProvider(
+        url,
+        request_kwargs={"timeout": timeout},
+        exception_retry_configuration=ExceptionRetryConfiguration(
+            errors=TRANSIENT_ERRORS, retries=retries, backoff_factor=0.1, method_allowlist=SAFE_TO_RETRY
+        ),
+    )
+    return Web3(provider)
+
+
+def check_chain_id(web3: Web3, expected: int) -> int:
+    """Refuse to trade on the wrong chain: the strategy declares which one it is for."""
+    actual = web3.eth.chain_id
+    if actual != expected:
+        raise ConfigurationError(f"The JSON-RPC node is on chain {actual}, but the strategy trades on chain {expected}. Point the JSON-RPC URL at the right chain.")
+    return actual
+
+
+def redact_url(url: str) -> str:
+    """Node URLs often carry an API key in the path or query: show scheme and host only."""
+    if "://" not in url:
+        return "<invalid url>"
+    scheme, rest = url.split("://", 1)
+    host = rest.split("/", 1)[0].split("?", 1)[0]
+    if "@" in host:
+        host = "***@" + host.split("@", 1)[1]
+    return f"{scheme}://{host}/..." if rest != host else f"{scheme}://{host}"

@@ -1,0 +1,106 @@
+"""Start and stop a local anvil node on 127.0.0.1.
+
+anvil comes from the npm package @foundry-rs/anvil-linux-amd64 (``./scripts/setup.sh``
+installs it into node_modules/.bin); ``ANVIL_PATH`` or an anvil on PATH also work.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from trade_executor.errors import ConfigurationError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# anvil's default accounts (from the public "test test ... junk" mnemonic): for local chains only.
+ANVIL_PRIVATE_KEYS = (
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+)
+ANVIL_CHAIN_ID = 31337
+
+
+def find_anvil() -> str:
+    candidates = [os.environ.get("ANVIL_PATH"), str(REPO_ROOT / "node_modules" / ".bin" / "anvil"), shutil.which("anvil")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise ConfigurationError("anvil is not installed. Run ./scripts/setup.sh (it installs anvil from npm into node_modules/.bin), or set ANVIL_PATH.")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Anvil:
+    """A running anvil; use as a context manager so it always stops."""
+
+    def __init__(self, *, port: int | None = None, chain_id: int = ANVIL_CHAIN_ID, timestamp: int | None = None, block_time: float | None = None, state_path: Path | None = None):
+        self.port = port or free_port()
+        self.chain_id = chain_id
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [find_anvil(), "--host", "127.0.0.1", "--port", str(self.port), "--chain-id", str(chain_id), "--silent"]
+        if timestamp is not None:
+            args += ["--timestamp", str(timestamp)]
+        if block_time is not None:
+            args += ["--block-time", str(block_time)]
+        if state_path is not None:
+            args += ["--state", str(state_path)]
+        self._log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            self._wait_ready(timeout=15.0)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self._log.seek(0)
+                raise ConfigurationError(f"anvil exited at start (code {self.process.returncode}): {self._log.read().decode(errors='replace')[-500:]}")
+            try:
+                response = requests.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
+                if response.ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.02)
+        raise ConfigurationError(f"anvil did not answer on {self.url} within {timeout:.0f} s.")
+
+    def rpc(self, method: str, *params):
+        response = requests.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=10)
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(f"{method}: {body['error']}")
+        return body["result"]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+    def __enter__(self) -> Anvil:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
