@@ -14,12 +14,14 @@ LEAVES = {"errors", "identifiers"}
 ALLOWED = {
     "state": set(),
     "market": set(),
-    "execution": {"state", "market"},
+    "chain": set(),
+    "devnet": {"chain", "market"},
+    "execution": {"state", "market", "chain"},
     "strategy": {"state", "market", "execution"},
-    "runner": {"state", "market", "execution", "strategy"},
+    "runner": {"state", "market", "execution", "strategy", "chain"},
     "reporting": {"state"},
     "testing": {"state", "market", "execution", "strategy", "runner"},
-    "cli": {"state", "market", "execution", "strategy", "runner", "reporting"},
+    "cli": {"state", "market", "execution", "strategy", "runner", "reporting", "chain", "devnet"},
 }
 
 
@@ -61,3 +63,13 @@ def test_layer_imports_point_downwards(layer):
 def test_leaf_modules_import_nothing_of_ours_but_each_other():
     for leaf in LEAVES:
         assert _our_imports(PACKAGE / f"{leaf}.py") <= LEAVES
+
+
+def test_a_backtest_never_imports_the_chain_layer():
+    """Backtests run without web3: the simulated models and the backtest runner import no chain code."""
+    import subprocess
+    import sys
+
+    code = "import sys, trade_executor.runner.backtest, trade_executor.cli.backtest; print(any(m.startswith(('trade_executor.chain', 'web3')) for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -24,7 +24,7 @@ def create_web3(url: str, *, timeout: float = 10.0, retries: int = 3) -> Web3:
         url,
         request_kwargs={"timeout": timeout},
         exception_retry_configuration=ExceptionRetryConfiguration(
-            errors=TRANSIENT_ERRORS, retries=retries, backoff_factor=0.1, method_allowlist=SAFE_TO_RETRY
+            errors=TRANSIENT_ERRORS, retries=retries + 1, backoff_factor=0.1, method_allowlist=SAFE_TO_RETRY  # web3 counts attempts
         ),
     )
     return Web3(provider)

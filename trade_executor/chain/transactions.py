@@ -79,9 +79,18 @@ def broadcast(web3: Web3, signed: SignedTransaction, *, attempts: int = 3) -> Br
             if "already known" in message or "known transaction" in message or "already imported" in message:
                 return BroadcastOutcome(accepted=True)
             if "nonce too low" in message or "nonce has already been used" in message:
-                return BroadcastOutcome(accepted=False, nonce_used=True)
+                # Our own earlier send may have been mined while its answer was lost: ask for our receipt.
+                mined = _receipt_or_none(web3, signed.tx_hash)
+                return BroadcastOutcome(accepted=mined is not None, nonce_used=True)
             raise TransactionRejected(f"The node refused transaction {signed.tx_hash} (nonce {signed.nonce}): {e}") from e
     raise TransactionUnresolved(f"Broadcast of {signed.tx_hash} (nonce {signed.nonce}) got no answer after {attempts} attempts: {last_error}")
+
+
+def _receipt_or_none(web3: Web3, tx_hash: str):
+    try:
+        return find_receipt(web3, tx_hash)
+    except TRANSIENT:
+        return None
 
 
 def find_receipt(web3: Web3, tx_hash: str):

@@ -59,11 +59,11 @@ class TradingPosition:
 
     def get_bought_value(self) -> Decimal:
         """Reserve spent on buys, gas included."""
-        return -sum((t.get_cash_delta() for t in self.trades.values() if t.is_success and t.is_buy), ZERO)
+        return sum((t.get_value_with_gas() for t in self.trades.values() if t.is_success and t.is_buy), ZERO)
 
     def get_sold_value(self) -> Decimal:
         """Reserve received from sells, net of gas."""
-        return sum((t.get_cash_delta() for t in self.trades.values() if t.is_success and t.is_sell), ZERO)
+        return sum((t.get_value_with_gas() for t in self.trades.values() if t.is_success and t.is_sell), ZERO)
 
     def get_realised_profit(self) -> Decimal:
         """Profit of a closed position in the reserve currency, LP fees and gas included."""

@@ -29,6 +29,17 @@ class BacktestInfo:
 
 
 @dataclass(slots=True)
+class LiveInfo:
+    """Where a live executor is: the last block whose treasury transfers are in state, cycle times."""
+
+    chain_id: int | None = None
+    hot_wallet: str | None = None
+    treasury_synced_block: int | None = None
+    last_cycle_at: datetime.datetime | None = None
+    cycles_completed: int = 0
+
+
+@dataclass(slots=True)
 class State:
     schema_version: int = STATE_SCHEMA_VERSION
     name: str = ""
@@ -39,3 +50,4 @@ class State:
     stats: Statistics = field(default_factory=Statistics)
     visualisation: Visualisation = field(default_factory=Visualisation)
     backtest: BacktestInfo | None = None
+    live: LiveInfo | None = None

@@ -90,6 +90,8 @@ class TradeExecution:
     failure_reason: str | None = None
     notes: str = ""
     blockchain_transactions: list[BlockchainTransaction] = field(default_factory=list)
+    # A backtest pays gas out of the trade's value; a live wallet pays it in the native token.
+    gas_from_reserve: bool = True
 
     @property
     def is_buy(self) -> bool:
@@ -136,13 +138,20 @@ class TradeExecution:
         self.failure_reason = reason
 
     def get_cash_delta(self) -> Decimal:
-        """Reserve-currency change this settled trade caused, gas included."""
+        """Reserve-currency change this settled trade caused (gas too, when the reserve paid it)."""
         if not self.is_success:
             return Decimal(0)
-        gas = self.gas_cost_usd or Decimal(0)
+        gas = (self.gas_cost_usd or Decimal(0)) if self.gas_from_reserve else Decimal(0)
         if self.executed_quantity > 0:
             return -(self.executed_reserve + gas)
         return self.executed_reserve - gas
+
+    def get_value_with_gas(self) -> Decimal:
+        """What a buy cost or a sell brought, gas counted wherever it was paid from (for profit)."""
+        if not self.is_success:
+            return Decimal(0)
+        gas = self.gas_cost_usd or Decimal(0)
+        return self.executed_reserve + gas if self.executed_quantity > 0 else self.executed_reserve - gas
 
     def __str__(self) -> str:
         side = "buy" if self.is_buy else "sell"

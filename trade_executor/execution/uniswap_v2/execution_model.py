@@ -1,0 +1,205 @@
+"""Swap on Uniswap v2 from the hot wallet, so that no decision trades twice and none is lost.
+
+For each trade: quote, sign, **save the state with the signed transaction**, broadcast, save,
+confirm, read the fill from the receipt, save. A crash at any point leaves in state what a
+restart needs to find the transaction on chain (see recovery.py) instead of trading again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+from web3 import Web3
+
+from trade_executor.chain.abi import load_abi
+from trade_executor.chain.transactions import TransactionBuilder, broadcast, send_and_wait, wait_for_receipt
+from trade_executor.errors import TransactionRejected, TransactionUnresolved
+from trade_executor.execution.uniswap_v2.receipts import read_swap
+from trade_executor.execution.uniswap_v2.routing import Route, UniswapV2Routing
+from trade_executor.state import BlockchainTransaction, Portfolio, State, TradeExecution, TradeStatus
+
+logger = logging.getLogger(__name__)
+
+MAX_UINT = 2**256 - 1
+ONE = Decimal(1)
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def to_units(amount: Decimal, decimals: int) -> int:
+    return int(amount.scaleb(decimals).to_integral_value(rounding="ROUND_DOWN"))
+
+
+class UniswapV2ExecutionModel:
+    """``save_state`` is called at each step that must survive a crash; it must save atomically."""
+
+    def __init__(
+        self,
+        web3: Web3,
+        builder: TransactionBuilder,
+        routing: UniswapV2Routing,
+        save_state: Callable[[], None],
+        *,
+        confirmations: int = 1,
+        confirmation_timeout: float = 60.0,
+        slippage_tolerance: Decimal = Decimal("0.005"),
+        deadline_seconds: int = 300,
+        native_price: Callable[[], Decimal | None] = lambda: None,
+    ):
+        self.web3 = web3
+        self.builder = builder
+        self.routing = routing
+        self.save_state = save_state
+        self.confirmations = confirmations
+        self.confirmation_timeout = confirmation_timeout
+        self.slippage_tolerance = slippage_tolerance
+        self.deadline_seconds = deadline_seconds
+        self.native_price = native_price
+        self._approved: set[str] = set()
+
+    def describe(self) -> str:
+        return f"Uniswap v2 hot wallet {self.builder.wallet.address} via router {self.routing.router.address}"
+
+    @property
+    def wallet(self) -> str:
+        return self.builder.wallet.address
+
+    def execute_trades(self, timestamp: datetime.datetime, state: State, trades: list[TradeExecution]) -> None:
+        for trade in sorted(trades, key=lambda t: t.planned_quantity > 0):
+            try:
+                self.execute_trade(state, trade)
+            except TransactionUnresolved as e:
+                logger.warning("Trade #%d is unresolved: %s. It stays broadcasted until the chain tells.", trade.trade_id, e)
+
+    # --- one trade ---------------------------------------------------------------------------
+
+    def route_for(self, trade: TradeExecution) -> tuple[Route, str, str, int]:
+        """(route, token in, token out, amount in) for the trade's direction."""
+        buy_route = self.routing.route(trade.reserve_currency.address, trade.pair.base.address)
+        if trade.is_buy:
+            return buy_route, trade.reserve_currency.address, trade.pair.base.address, to_units(trade.planned_reserve, trade.reserve_currency.decimals)
+        return buy_route.reversed(), trade.pair.base.address, trade.reserve_currency.address, to_units(-trade.planned_quantity, trade.pair.base.decimals)
+
+    def execute_trade(self, state: State, trade: TradeExecution) -> None:
+        route, token_in, token_out, amount_in = self.route_for(trade)
+        self.ensure_approval(token_in, amount_in)
+        amounts = self.routing.quote(amount_in, route)
+        minimum_out = int(Decimal(amounts[-1]) * (ONE - self.slippage_tolerance))
+        deadline = self.web3.eth.get_block("latest")["timestamp"] + self.deadline_seconds
+        swap = self.routing.router.functions.swapExactTokensForTokens(amount_in, minimum_out, list(route.path), self.wallet, deadline)
+        try:
+            signed = self.builder.sign_call(swap)
+        except Exception as e:  # noqa: BLE001 - estimate_gas reverts when the swap would fail
+            self.fail(state, trade, f"the swap would revert: {e}")
+            return
+        trade.slippage_tolerance = self.slippage_tolerance
+        trade.started_at = now()
+        trade.status = TradeStatus.started
+        trade.blockchain_transactions.append(
+            BlockchainTransaction(
+                chain_id=self.builder.chain_id, from_address=self.wallet, nonce=signed.nonce, tx_hash=signed.tx_hash,
+                signed_bytes=signed.raw.hex(), contract_address=self.routing.router.address, function_name="swapExactTokensForTokens",
+            )
+        )
+        self.save_state()
+        self.broadcast_and_settle(state, trade)
+
+    def broadcast_and_settle(self, state: State, trade: TradeExecution) -> None:
+        """Send the trade's recorded signed bytes (never new ones) and settle it from the receipt."""
+        tx = trade.blockchain_transactions[-1]
+        from trade_executor.chain.wallet import SignedTransaction
+
+        signed = SignedTransaction(bytes.fromhex(tx.signed_bytes), tx.tx_hash, tx.nonce)
+        try:
+            outcome = broadcast(self.web3, signed)
+        except TransactionRejected as e:
+            self.fail(state, trade, str(e))
+            return
+        if not outcome.accepted:
+            self.fail(state, trade, f"nonce {signed.nonce} was already used by another transaction; {signed.tx_hash} never reached the chain")
+            return
+        tx.broadcasted_at = now()
+        trade.status = TradeStatus.broadcasted
+        self.save_state()
+        receipt = wait_for_receipt(self.web3, tx.tx_hash, confirmations=self.confirmations, timeout=self.confirmation_timeout)
+        self.settle(state, trade, receipt)
+
+    def settle(self, state: State, trade: TradeExecution, receipt) -> None:
+        """Record the fill (or the revert) from the receipt, and save."""
+        tx = trade.blockchain_transactions[-1]
+        tx.block_number = receipt["blockNumber"]
+        tx.status = receipt["status"] == 1
+        tx.gas_used = receipt["gasUsed"]
+        tx.effective_gas_price = receipt.get("effectiveGasPrice", 0)
+        tx.confirmed_at = now()
+        if receipt["status"] != 1:
+            tx.revert_reason = self.revert_reason(tx)
+            self.fail(state, trade, f"the swap reverted: {tx.revert_reason}")
+            return
+        route, token_in, token_out, _ = self.route_for(trade)
+        result = read_swap(receipt, self.wallet, token_in, token_out)
+        portfolio = state.portfolio
+        position = portfolio.open_positions[trade.position_id]
+        base, reserve = trade.pair.base, trade.reserve_currency
+        gas_native = Decimal(result.gas_used * result.effective_gas_price).scaleb(-18)
+        native_price = self.native_price()
+        gas_usd = (gas_native * native_price).quantize(Decimal(1).scaleb(-reserve.decimals)) if native_price else Decimal(0)
+        hop_fee = ONE - (ONE - self.routing.fee) ** route.hops
+        if trade.is_buy:
+            quantity = Decimal(result.amount_out).scaleb(-base.decimals)
+            paid = Decimal(result.amount_in).scaleb(-reserve.decimals)
+            lp_fee = (paid * hop_fee).quantize(Decimal(1).scaleb(-reserve.decimals))
+            executed_reserve, signed_quantity = paid, quantity
+        else:
+            quantity = Decimal(result.amount_in).scaleb(-base.decimals)
+            received = Decimal(result.amount_out).scaleb(-reserve.decimals)
+            lp_fee = (quantity * hop_fee * trade.planned_price).quantize(Decimal(1).scaleb(-reserve.decimals))
+            executed_reserve, signed_quantity = received, -quantity
+        trade.gas_from_reserve = False
+        impact = Decimal(0)
+        trade.mark_success(
+            executed_at=now(), quantity=signed_quantity, reserve=executed_reserve, lp_fees=lp_fee,
+            price_impact=impact, gas_native=gas_native, gas_usd=gas_usd,
+        )
+        portfolio.adjust_cash(trade.get_cash_delta())
+        position.last_token_price = trade.executed_price
+        position.last_pricing_at = trade.executed_at
+        if position.get_quantity() == 0:
+            portfolio.close_position(position, trade.executed_at)
+        self.save_state()
+
+    def fail(self, state: State, trade: TradeExecution, reason: str) -> None:
+        """A failed trade freezes its position until a person repairs it."""
+        logger.error("Trade #%d %s failed: %s", trade.trade_id, trade.pair.ticker, reason)
+        trade.mark_failed(now(), reason)
+        portfolio: Portfolio = state.portfolio
+        position = portfolio.open_positions.get(trade.position_id)
+        if position is not None:
+            portfolio.freeze_position(position, trade.executed_at, reason)
+        self.save_state()
+
+    def revert_reason(self, tx: BlockchainTransaction) -> str:
+        """Replay the transaction as a call at its block to read the revert message."""
+        try:
+            original = self.web3.eth.get_transaction(tx.tx_hash)
+            call = {"from": original["from"], "to": original["to"], "data": original["input"], "value": original["value"], "gas": original["gas"]}
+            self.web3.eth.call(call, block_identifier=tx.block_number)
+        except Exception as e:  # noqa: BLE001 - the revert arrives as an exception
+            return str(e)
+        return "reverted without a reason"
+
+    def ensure_approval(self, token: str, amount: int) -> None:
+        """Approve the router once per token, for the maximum, so later swaps need no approval."""
+        if token in self._approved:
+            return
+        contract = self.web3.eth.contract(address=Web3.to_checksum_address(token), abi=load_abi("ERC20"))
+        if contract.functions.allowance(self.wallet, self.routing.router.address).call() < amount:
+            signed = self.builder.sign_call(contract.functions.approve(self.routing.router.address, MAX_UINT))
+            send_and_wait(self.web3, signed, confirmations=self.confirmations, timeout=self.confirmation_timeout)
+            logger.info("Approved the router to spend %s", token)
+        self._approved.add(token)

@@ -1,0 +1,91 @@
+"""Treasury sync and the accounting check: the state's books against the chain's.
+
+Deposits and withdrawals are found as reserve-token Transfer events to or from the hot wallet
+that are not part of our own swaps; everything else that moves a balance must be a trade in
+state, so the accounting check can tell a lost trade from a deposit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from web3 import Web3
+
+from trade_executor.chain.abi import load_abi
+from trade_executor.errors import AccountingMismatch
+from trade_executor.execution.uniswap_v2.receipts import TRANSFER_TOPIC
+from trade_executor.identifiers import AssetIdentifier
+from trade_executor.state import BalanceUpdateCause, LiveInfo, State
+
+
+def _topic_for(address: str) -> str:
+    return "0x" + "0" * 24 + address.lower().removeprefix("0x")
+
+
+def our_transaction_hashes(state: State) -> set[str]:
+    return {tx.tx_hash.lower() for p in state.portfolio.get_all_positions() for t in p.trades.values() for tx in t.blockchain_transactions}
+
+
+def sync_treasury(web3: Web3, state: State, wallet: str, reserve: AssetIdentifier, timestamp: datetime.datetime) -> list[str]:
+    """Record outside reserve transfers since the last synced block as balance updates."""
+    live = state.live or LiveInfo()
+    state.live = live
+    latest = web3.eth.block_number
+    start = (live.treasury_synced_block + 1) if live.treasury_synced_block is not None else 0
+    if start > latest:
+        return []
+    ours = our_transaction_hashes(state)
+    notes = []
+    for direction, cause, sign in (("to", BalanceUpdateCause.deposit, 1), ("from", BalanceUpdateCause.withdrawal, -1)):
+        topics = [("0x" + TRANSFER_TOPIC), None, _topic_for(wallet)] if direction == "to" else [("0x" + TRANSFER_TOPIC), _topic_for(wallet)]
+        logs = web3.eth.get_logs({"address": reserve.address, "topics": topics, "fromBlock": start, "toBlock": latest})
+        for log in logs:
+            tx_hash = Web3.to_hex(log["transactionHash"]).lower()
+            if tx_hash in ours:
+                continue
+            amount = Decimal(int.from_bytes(bytes(log["data"]), "big")).scaleb(-reserve.decimals)
+            state.portfolio.record_balance_update(cause, reserve, sign * amount, timestamp, block_number=log["blockNumber"], tx_hash=tx_hash)
+            notes.append(f"{cause.value} of {amount} {reserve.token_symbol} in block {log['blockNumber']}")
+    live.treasury_synced_block = latest
+    return notes
+
+
+def on_chain_balances(web3: Web3, wallet: str, assets: list[AssetIdentifier]) -> dict[str, Decimal]:
+    balances = {}
+    for asset in assets:
+        contract = web3.eth.contract(address=Web3.to_checksum_address(asset.address), abi=load_abi("ERC20"))
+        balances[asset.address.lower()] = Decimal(contract.functions.balanceOf(wallet).call()).scaleb(-asset.decimals)
+    return balances
+
+
+def expected_balances(state: State) -> dict[str, tuple[AssetIdentifier, Decimal]]:
+    expected: dict[str, tuple[AssetIdentifier, Decimal]] = {}
+    for reserve in state.portfolio.reserves.values():
+        expected[reserve.asset.address.lower()] = (reserve.asset, reserve.quantity)
+    for position in list(state.portfolio.open_positions.values()) + list(state.portfolio.frozen_positions.values()):
+        asset = position.pair.base
+        previous = expected.get(asset.address.lower(), (asset, Decimal(0)))[1]
+        expected[asset.address.lower()] = (asset, previous + position.get_quantity())
+    return expected
+
+
+def check_accounts(web3: Web3, state: State, wallet: str, extra_assets: list[AssetIdentifier] = ()) -> list[tuple[str, str, str]]:
+    """Stop with a table when any token's on-chain balance differs from what the state says we hold."""
+    expected = expected_balances(state)
+    for asset in extra_assets:
+        expected.setdefault(asset.address.lower(), (asset, Decimal(0)))
+    actual = on_chain_balances(web3, wallet, [asset for asset, _ in expected.values()])
+    rows, wrong = [], False
+    for address, (asset, quantity) in expected.items():
+        chain = actual[address]
+        rows.append((asset.token_symbol, f"{quantity}", f"{chain}"))
+        wrong |= chain != quantity
+    if wrong:
+        table = "\n".join(f"  {symbol:<8} state {s:>28}  chain {c:>28}" + ("  <- differs" if Decimal(s) != Decimal(c) else "") for symbol, s, c in rows)
+        raise AccountingMismatch(
+            f"The state does not match the hot wallet {wallet} on chain:\n{table}\n"
+            "Nothing more will trade. Find the cause (an unrecorded trade or transfer), then fix the state with `trade-executor repair`.",
+            rows,
+        )
+    return rows

@@ -1,0 +1,228 @@
+"""The live trader: the same strategy module and cycle as a backtest, with live models plugged in.
+
+Wires a hot wallet, Uniswap v2 routing, pricing and execution to the one tick cycle, keeps
+the state file up to date at every step that must survive a crash, and schedules cycles and
+the stop-loss checks between them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from pydantic import SecretStr
+
+from trade_executor.chain.connection import check_chain_id, create_web3
+from trade_executor.chain.transactions import TransactionBuilder
+from trade_executor.chain.wallet import HotWallet
+from trade_executor.errors import ConfigurationError, StopError
+from trade_executor.execution.uniswap_v2.execution_model import UniswapV2ExecutionModel
+from trade_executor.execution.uniswap_v2.live_data import ChainMarketDataLoader
+from trade_executor.execution.uniswap_v2.live_pricing import UniswapV2LivePricing, UniswapV2PoolRevaluator
+from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy, recover
+from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
+from trade_executor.execution.uniswap_v2.treasury import check_accounts, sync_treasury
+from trade_executor.runner.cycle import StrategyCycle
+from trade_executor.state import JSONFileStore, LiveInfo, ReservePosition, State, TradeExecution
+from trade_executor.strategy.context import ExecutionContext, ExecutionMode, UniverseOptions
+from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, closed_candle_counts, compute_indicators
+from trade_executor.strategy.input import StrategyInput
+from trade_executor.strategy.module import StrategyModule, call_with_supported_arguments, load_strategy_module
+from trade_executor.strategy.position_manager import PositionManager
+from trade_executor.strategy.triggers import check_bar
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    strategy_file: Path
+    state_file: Path | None
+    json_rpc_url: SecretStr
+    private_key: SecretStr
+    router: str
+    factory: str
+    tokens: dict[str, str]
+    intermediaries: tuple[str, ...] = ()
+    confirmation_block_count: int = 1
+    confirmation_timeout: float = 60.0
+    unresolved_policy: UnresolvedPolicy = UnresolvedPolicy.rebroadcast
+    cycle_offset_minutes: float = 0.0
+    max_data_delay_minutes: float | None = None
+    position_trigger_check_minutes: float = 1.0
+    run_single_cycle: bool = False
+    max_cycles: int | None = None
+    min_gas_balance: Decimal = Decimal(0)
+    approve: Callable[[list[TradeExecution]], list[TradeExecution]] | None = None
+    from_block: int = 0
+    clock: Callable[[], datetime.datetime] = field(default=lambda: datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
+
+
+class LiveTrader:
+    def __init__(self, config: LiveConfig, strategy: StrategyModule | None = None):
+        self.config = config
+        self.strategy = strategy or load_strategy_module(config.strategy_file)
+        self.web3 = create_web3(config.json_rpc_url.get_secret_value())
+        check_chain_id(self.web3, self.strategy.chain_id)
+        self.wallet = HotWallet(config.private_key.get_secret_value())
+        self.builder = TransactionBuilder(self.web3, self.wallet)
+        self.routing = UniswapV2Routing(self.web3, config.factory, config.router, intermediaries=config.intermediaries)
+        self.pricing = UniswapV2LivePricing(self.routing)
+        self.valuation = UniswapV2PoolRevaluator(self.pricing)
+        self.store = JSONFileStore(config.state_file or Path("state") / f"{self.strategy.strategy_id}.json")
+        self.state = self._load_or_create_state()
+        self.loader = ChainMarketDataLoader(
+            self.web3, self.routing, chain_id=self.strategy.chain_id, exchange_slug=self.strategy.exchange_slug,
+            reserve_symbol=self.strategy.reserve_currency, tokens=config.tokens, time_frame=self.strategy.cycle_duration, from_block=config.from_block,
+        )
+        self.reserve = self.loader.reserve_asset
+        self.execution = UniswapV2ExecutionModel(
+            self.web3, self.builder, self.routing, self.save, confirmations=config.confirmation_block_count,
+            confirmation_timeout=config.confirmation_timeout, slippage_tolerance=self.strategy.parameters.slippage_tolerance,
+            native_price=self._native_price,
+        )
+        self.context = ExecutionContext(ExecutionMode.real_trading, self.strategy.engine_version)
+        self.universe = None
+
+    # --- state ---------------------------------------------------------------------------------
+
+    def _load_or_create_state(self) -> State:
+        if self.store.exists():
+            state = self.store.load()
+        else:
+            now = self.config.clock()
+            state = State(name=self.strategy.strategy_id, created_at=now, live=LiveInfo())
+        state.live = state.live or LiveInfo()
+        if state.live.hot_wallet and state.live.hot_wallet != self.wallet.address:
+            raise ConfigurationError(f"State file {self.store.path} belongs to hot wallet {state.live.hot_wallet}, not {self.wallet.address}. Use the right PRIVATE_KEY or another STATE_FILE.")
+        state.live.hot_wallet = self.wallet.address
+        state.live.chain_id = self.strategy.chain_id
+        return state
+
+    def save(self) -> None:
+        self.state.last_updated_at = self.config.clock()
+        self.store.save(self.state)
+
+    def _native_price(self) -> Decimal | None:
+        weth = self.routing.router.functions.WETH().call()
+        try:
+            route = self.routing.route(self.reserve.address, weth)
+        except ConfigurationError:
+            return None
+        return self.routing.mid_price(route, 18, self.reserve.decimals)
+
+    # --- start-up ------------------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """Resolve whatever a previous run left unfinished, before anything else trades."""
+        report = recover(self.state, self.execution, self.config.unresolved_policy)
+        for line in report:
+            logger.warning("Recovery: %s", line)
+        self.save()
+        return report
+
+    def build_universe(self):
+        options = UniverseOptions()
+        universe = call_with_supported_arguments(self.strategy.create_trading_universe, timestamp=self.config.clock(), data=self.loader, execution_context=self.context, options=options)
+        self.universe = universe
+        return universe
+
+    def sync_and_check(self, timestamp: datetime.datetime) -> None:
+        notes = sync_treasury(self.web3, self.state, self.wallet.address, self.reserve, timestamp)
+        for note in notes:
+            logger.info("Treasury: %s", note)
+        if not self.state.portfolio.reserves:
+            self.state.portfolio.reserves[self.reserve.address] = ReservePosition(self.reserve, Decimal(0), timestamp)
+        check_accounts(self.web3, self.state, self.wallet.address)
+
+    def check_gas(self) -> Decimal:
+        balance = Decimal(self.web3.eth.get_balance(self.wallet.address)).scaleb(-18)
+        if balance < self.config.min_gas_balance:
+            raise StopError(f"The hot wallet {self.wallet.address} has {balance} of the native token for gas, below MIN_GAS_BALANCE {self.config.min_gas_balance}. Top it up.")
+        return balance
+
+    # --- the cycle -----------------------------------------------------------------------------
+
+    def run_cycle(self, timestamp: datetime.datetime) -> list[TradeExecution]:
+        """One live tick: fresh universe and indicators, then the same cycle a backtest runs."""
+        self.check_gas()
+        universe = self.build_universe()
+        self._check_data_age(universe, timestamp)
+        times_ns = pd.DatetimeIndex([timestamp]).as_unit("ns").asi8
+        computed = {}
+        if self.strategy.create_indicators is not None:
+            indicator_set = call_with_supported_arguments(self.strategy.create_indicators, timestamp=timestamp, parameters=self.strategy.parameters, universe=universe, execution_context=self.context)
+            if not isinstance(indicator_set, IndicatorSet):
+                raise StopError("create_indicators must return an IndicatorSet.")
+            computed = compute_indicators(indicator_set, universe)
+        indicators = IndicatorValues(computed, closed_candle_counts(universe, times_ns), universe)
+        position_manager = PositionManager(self.state, universe, self.pricing, self.strategy.parameters.minimum_trade_value)
+        strategy_input = StrategyInput(timestamp, self.state.cycle + 1, self.strategy.parameters, universe, self.state, indicators, self.pricing, position_manager, self.context)
+        cycle = StrategyCycle(
+            self.strategy, strategy_input, self.valuation, self.execution,
+            sync_treasury=lambda ts, state: self.sync_and_check(ts), approve=self.config.approve,
+        )
+        trades = cycle.tick(self.state.cycle + 1, timestamp)
+        self.state.live.last_cycle_at = timestamp
+        self.state.live.cycles_completed += 1
+        self.save()
+        return trades
+
+    def _check_data_age(self, universe, timestamp: datetime.datetime) -> None:
+        limit = self.config.max_data_delay_minutes
+        if limit is None:
+            return
+        latest = universe.end.to_pydatetime() + universe.time_frame.to_pytimedelta()
+        age = timestamp - latest
+        if age > datetime.timedelta(minutes=limit):
+            raise StopError(f"The latest candle closed at {latest}, {age} before this cycle ({timestamp}); MAX_DATA_DELAY_MINUTES is {limit}. Refusing to trade on stale data: check the market data (node, pools).")
+
+    def check_triggers(self, timestamp: datetime.datetime) -> list[TradeExecution]:
+        """Between cycles: close positions whose stop loss or take profit the pool price has crossed."""
+        portfolio = self.state.portfolio
+        candidates = [p for p in portfolio.open_positions.values() if p.stop_loss is not None or p.take_profit is not None]
+        if not candidates or self.universe is None:
+            return []
+        position_manager = PositionManager(self.state, self.universe, self.pricing, self.strategy.parameters.minimum_trade_value)
+        position_manager.begin_cycle(timestamp)
+        trades = []
+        for position in candidates:
+            price = float(self.pricing.get_mid_price(position.pair))
+            fired = check_bar(position, price, price, price)
+            if fired is not None:
+                kind, _, level = fired
+                trades += position_manager.close_position_at(position, Decimal(repr(price)), trade_type=kind, trigger_price=level, notes=f"{kind.value} at {level:.6f}")
+        if trades:
+            self.execution.execute_trades(timestamp, self.state, trades)
+        self.save()
+        return trades
+
+    # --- scheduling ----------------------------------------------------------------------------
+
+    def next_cycle_at(self, now: datetime.datetime) -> datetime.datetime:
+        period = self.strategy.cycle_duration.to_pytimedelta()
+        epoch = datetime.datetime(1970, 1, 1)
+        boundary = epoch + ((now - epoch) // period + 1) * period
+        return boundary + datetime.timedelta(minutes=self.config.cycle_offset_minutes)
+
+    def run(self, sleep: Callable[[float], None] = time.sleep) -> int:
+        """Run cycles until MAX_CYCLES (or one with RUN_SINGLE_CYCLE); return the cycles run."""
+        self.recover()
+        if self.config.run_single_cycle:
+            self.run_cycle(self.config.clock())
+            return 1
+        done = 0
+        while self.config.max_cycles is None or done < self.config.max_cycles:
+            due = self.next_cycle_at(self.config.clock())
+            while (now := self.config.clock()) < due:
+                self.check_triggers(now)
+                sleep(min((due - now).total_seconds(), self.config.position_trigger_check_minutes * 60))
+            self.run_cycle(due)
+            done += 1
+        return done
