@@ -7,6 +7,25 @@ from pathlib import Path
 import typer
 
 from trade_executor.cli.common import parse_date, parse_time_frame_option, reports_errors, setup_logging
+from trade_executor.cli.live_options import (
+    Approval,
+    ApprovalType,
+    ConfirmationBlocks,
+    ConfirmationTimeout,
+    CycleOffset,
+    Factory,
+    FromBlock,
+    JsonRpcUrl,
+    MaxCycles,
+    MaxDataDelay,
+    MinGasBalance,
+    PrivateKey,
+    Router,
+    RunSingleCycle,
+    TriggerCheck,
+    Unresolved,
+    UnresolvedTrades,
+)
 from trade_executor.cli.options import (
     ApiKey,
     BacktestEnd,
@@ -29,7 +48,7 @@ ExecutionTypeOption = typer.Option(
     envvar="EXECUTION_TYPE",
     show_envvar=True,
     case_sensitive=False,
-    help="backtest: simulate over historical data. uniswap_v2_hot_wallet: trade live (not in this release yet).",
+    help="backtest: simulate over historical data. uniswap_v2_hot_wallet: trade live from a hot wallet.",
 )
 
 
@@ -46,13 +65,39 @@ def start(
     fill_model: FillModelOption = None,
     trading_strategy_api_key: ApiKey = None,
     log_level: LogLevelOption = LogLevel.info,
+    json_rpc_url: JsonRpcUrl = None,
+    private_key: PrivateKey = None,
+    uniswap_v2_router: Router = None,
+    uniswap_v2_factory: Factory = None,
+    confirmation_block_count: ConfirmationBlocks = 1,
+    confirmation_timeout: ConfirmationTimeout = 60.0,
+    cycle_offset_minutes: CycleOffset = 0.0,
+    max_data_delay_minutes: MaxDataDelay = None,
+    position_trigger_check_minutes: TriggerCheck = 1.0,
+    run_single_cycle: RunSingleCycle = False,
+    max_cycles: MaxCycles = None,
+    min_gas_balance: MinGasBalance = 0.0,
+    approval_type: Approval = ApprovalType.unchecked,
+    unresolved_trades: Unresolved = UnresolvedTrades.rebroadcast,
+    from_block: FromBlock = 0,
 ) -> None:
-    """Run a strategy: a backtest over history, or (later) live on a chain."""
-    if execution_type is not ExecutionType.backtest:
-        raise ConfigurationError(
-            f"EXECUTION_TYPE={execution_type.value} is not available in this release: only backtest runs so far. "
-            "Use --execution-type=backtest."
+    """Run a strategy: a backtest over history, or live from a hot wallet on a chain."""
+    if execution_type is ExecutionType.uniswap_v2_hot_wallet:
+        setup_logging(log_level.value)
+        from trade_executor.cli.live_wiring import build_live_trader
+
+        trader = build_live_trader(
+            strategy_file, state_file, json_rpc_url=json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory,
+            confirmation_block_count=confirmation_block_count, confirmation_timeout=confirmation_timeout, cycle_offset_minutes=cycle_offset_minutes,
+            max_data_delay_minutes=max_data_delay_minutes, position_trigger_check_minutes=position_trigger_check_minutes, run_single_cycle=run_single_cycle,
+            max_cycles=max_cycles, min_gas_balance=min_gas_balance, approval_type=approval_type, unresolved_trades=unresolved_trades.value, from_block=from_block,
         )
+        typer.echo(f"Trading {trader.strategy.strategy_id} live from {trader.wallet.address}; state in {trader.store.path}")
+        cycles = trader.run()
+        typer.echo(f"Completed {cycles} cycle(s); state saved to {trader.store.path}")
+        return
+    if execution_type is not ExecutionType.backtest:
+        raise ConfigurationError(f"EXECUTION_TYPE={execution_type.value} is not available: use backtest or uniswap_v2_hot_wallet.")
     run_backtest_command(
         strategy_file, state_file, backtest_start, backtest_end, backtest_candle_time_frame_override,
         backtest_stop_loss_time_frame_override, fill_model, log_level,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from trade_executor.cli.backtest import backtest, start
 from trade_executor.cli.check_universe import check_universe
+from trade_executor.cli.devnet import devnet
 
 app = typer.Typer(
     name="trade-executor",
@@ -15,6 +18,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+@app.callback()
+def main(
+    env_file: list[Path] = typer.Option(  # noqa: B008 - Typer's declaration style
+        None, "--env-file", help="Read environment variables from a Docker-style .env file before the command's options; repeatable, later files win. Variables already set in the shell win over files."
+    ),
+) -> None:
+    """Take an algorithmic trading strategy from backtest to live trading on Uniswap v2 style DEXes."""
+    if env_file:
+        from trade_executor.cli.env_files import load_env_files
+
+        load_env_files(env_file)
 
 
 @app.command()
@@ -34,6 +50,7 @@ def version() -> None:
 app.command()(start)
 app.command()(backtest)
 app.command("check-universe")(check_universe)
+app.command("devnet")(devnet)
 
 
 if __name__ == "__main__":

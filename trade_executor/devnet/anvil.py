@@ -48,7 +48,20 @@ def free_port() -> int:
 class Anvil:
     """A running anvil; use as a context manager so it always stops."""
 
-    def __init__(self, *, port: int | None = None, chain_id: int = ANVIL_CHAIN_ID, timestamp: int | None = None, block_time: float | None = None, state_path: Path | None = None):
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        chain_id: int = ANVIL_CHAIN_ID,
+        timestamp: int | None = None,
+        block_time: float | None = None,
+        state_path: Path | None = None,
+        balance: int | None = None,
+        new_session: bool = False,
+    ):
+        """``balance``: each dev account's starting balance in ETH (anvil's default is 10,000).
+        ``new_session``: run anvil in its own process session, so a Ctrl-C in the terminal reaches only
+        us and we stop anvil in order (the devnet command), instead of both at once."""
         self.port = port or free_port()
         self.chain_id = chain_id
         self.url = f"http://127.0.0.1:{self.port}"
@@ -59,8 +72,10 @@ class Anvil:
             args += ["--block-time", str(block_time)]
         if state_path is not None:
             args += ["--state", str(state_path)]
+        if balance is not None:
+            args += ["--balance", str(balance)]
         self._log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=new_session)
         try:
             self._wait_ready(timeout=15.0)
         except BaseException:

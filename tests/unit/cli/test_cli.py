@@ -229,12 +229,12 @@ def assert_clean_error(result, *expected: str) -> None:
         assert text in result.output, f"{text!r} not in:\n{result.output}"
 
 
-def test_live_execution_type_exits_2_with_a_clear_message(tmp_path):
+def test_live_without_wallet_and_router_exits_2_naming_what_is_missing(tmp_path):
     state_file = tmp_path / "s.json"
     result = invoke(
         "start", f"--strategy-file={ETH_USD_SMA}", "--execution-type=uniswap_v2_hot_wallet", f"--state-file={state_file}"
     )
-    assert_clean_error(result, "uniswap_v2_hot_wallet", "--execution-type=backtest")
+    assert_clean_error(result, "PRIVATE_KEY", "UNISWAP_V2_ROUTER", "UNISWAP_V2_FACTORY", "devnet")
     assert not state_file.exists()
 
 

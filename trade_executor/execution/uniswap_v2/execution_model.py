@@ -19,6 +19,7 @@ from trade_executor.chain.transactions import TransactionBuilder, broadcast, sen
 from trade_executor.errors import TransactionRejected, TransactionUnresolved
 from trade_executor.execution.uniswap_v2.receipts import read_swap
 from trade_executor.execution.uniswap_v2.routing import Route, UniswapV2Routing
+from trade_executor.failpoints import crash_point
 from trade_executor.state import BlockchainTransaction, Portfolio, State, TradeExecution, TradeStatus
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class UniswapV2ExecutionModel:
             )
         )
         self.save_state()
+        crash_point("after_sign")
         self.broadcast_and_settle(state, trade)
 
     def broadcast_and_settle(self, state: State, trade: TradeExecution) -> None:
@@ -123,11 +125,14 @@ class UniswapV2ExecutionModel:
         if not outcome.accepted:
             self.fail(state, trade, f"nonce {signed.nonce} was already used by another transaction; {signed.tx_hash} never reached the chain")
             return
+        crash_point("after_broadcast")
         tx.broadcasted_at = now()
         trade.status = TradeStatus.broadcasted
         self.save_state()
         receipt = wait_for_receipt(self.web3, tx.tx_hash, confirmations=self.confirmations, timeout=self.confirmation_timeout)
+        crash_point("before_confirmation_recorded")
         self.settle(state, trade, receipt)
+        crash_point("after_confirmation")
 
     def settle(self, state: State, trade: TradeExecution, receipt) -> None:
         """Record the fill (or the revert) from the receipt, and save."""

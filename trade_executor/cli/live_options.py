@@ -1,0 +1,41 @@
+"""Options of live trading commands. Secrets are never echoed; URLs are shown redacted."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+
+class ApprovalType(StrEnum):
+    unchecked = "unchecked"
+    cli = "cli"
+
+
+class UnresolvedTrades(StrEnum):
+    rebroadcast = "rebroadcast"
+    fail = "fail"
+
+
+def _opt(name: str, env: str, help: str, **kw):
+    return typer.Option(name, envvar=env, show_envvar=True, help=help, **kw)
+
+
+JsonRpcUrl = Annotated[str | None, _opt("--json-rpc-url", "JSON_RPC_URL", "JSON-RPC node URL. Default: JSON_RPC_<CHAIN> for the strategy's chain (JSON_RPC_ANVIL, JSON_RPC_ETHEREUM, JSON_RPC_BINANCE, JSON_RPC_POLYGON, JSON_RPC_ARBITRUM).")]
+PrivateKey = Annotated[str | None, _opt("--private-key", "PRIVATE_KEY", "Hot wallet private key (hex). Never printed or stored in state.", show_default=False)]
+Router = Annotated[str | None, _opt("--uniswap-v2-router", "UNISWAP_V2_ROUTER", "Uniswap v2 compatible router address.")]
+Factory = Annotated[str | None, _opt("--uniswap-v2-factory", "UNISWAP_V2_FACTORY", "Uniswap v2 compatible factory address.")]
+ConfirmationBlocks = Annotated[int, _opt("--confirmation-block-count", "CONFIRMATION_BLOCK_COUNT", "Blocks a transaction must be under before it counts as confirmed.", min=1)]
+ConfirmationTimeout = Annotated[float, _opt("--confirmation-timeout", "CONFIRMATION_TIMEOUT", "Seconds to wait for a confirmation before the trade is left unresolved.", min=1)]
+CycleOffset = Annotated[float, _opt("--cycle-offset-minutes", "CYCLE_OFFSET_MINUTES", "Minutes after each cycle boundary to run (time for the data to arrive; the tick offset).", min=0)]
+MaxDataDelay = Annotated[float | None, _opt("--max-data-delay-minutes", "MAX_DATA_DELAY_MINUTES", "Refuse to trade when the latest candle is older than this.", min=0)]
+TriggerCheck = Annotated[float, _opt("--position-trigger-check-minutes", "POSITION_TRIGGER_CHECK_MINUTES", "Minutes between stop-loss / take-profit checks between cycles.", min=0.01)]
+RunSingleCycle = Annotated[bool, _opt("--run-single-cycle", "RUN_SINGLE_CYCLE", "Run one cycle now and exit.")]
+MaxCycles = Annotated[int | None, _opt("--max-cycles", "MAX_CYCLES", "Stop after this many cycles.", min=1)]
+MinGasBalance = Annotated[float, _opt("--min-gas-balance", "MIN_GAS_BALANCE", "Stop before trading when the hot wallet has less native token than this.", min=0)]
+Approval = Annotated[ApprovalType, _opt("--approval-type", "APPROVAL_TYPE", "unchecked: trade what the strategy decides; cli: ask on the console first.", case_sensitive=False)]
+Unresolved = Annotated[UnresolvedTrades, _opt("--unresolved-trades", "UNRESOLVED_TRADES", "A trade found not on chain at start: rebroadcast its signed transaction, or cancel its nonce and mark it failed.", case_sensitive=False)]
+FromBlock = Annotated[int, _opt("--from-block", "FROM_BLOCK", "First block to read pool events and treasury transfers from.", min=0)]
+
+CHAIN_ENV_NAMES = {1: "ETHEREUM", 56: "BINANCE", 137: "POLYGON", 42161: "ARBITRUM", 31337: "ANVIL"}

@@ -1,0 +1,64 @@
+"""Build a LiveTrader from command-line options and the environment (TOKEN_<SYMBOL> addresses)."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+from pydantic import SecretStr
+
+from trade_executor.cli.live_options import CHAIN_ENV_NAMES, ApprovalType
+from trade_executor.errors import ConfigurationError
+
+
+def tokens_from_environment() -> dict[str, str]:
+    return {name.removeprefix("TOKEN_"): value for name, value in os.environ.items() if name.startswith("TOKEN_") and value}
+
+
+def json_rpc_url_for(chain_id: int, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    name = f"JSON_RPC_{CHAIN_ENV_NAMES.get(chain_id, str(chain_id))}"
+    value = os.environ.get(name, "").split()
+    if not value:
+        raise ConfigurationError(f"No JSON-RPC URL for chain {chain_id}: set {name} (or --json-rpc-url).")
+    return value[0]
+
+
+def ask_on_console(trades):
+    for trade in trades:
+        typer.echo(f"  {trade}")
+    if trades and not typer.confirm(f"Execute these {len(trades)} trades?", default=False):
+        typer.echo("Not approved: no trades this cycle.")
+        return []
+    return trades
+
+
+def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_url, private_key, router, factory, **settings):
+    from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy
+    from trade_executor.runner.live import LiveConfig, LiveTrader
+    from trade_executor.strategy.module import load_strategy_module
+
+    strategy = load_strategy_module(strategy_file)
+    missing = [name for name, value in (("PRIVATE_KEY", private_key), ("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory)) if not value]
+    if missing:
+        raise ConfigurationError(f"Live trading needs {', '.join(missing)}: set them in the environment or an --env-file (`trade-executor devnet` writes one).")
+    tokens = tokens_from_environment()
+    approval = settings.pop("approval_type", ApprovalType.unchecked)
+    config = LiveConfig(
+        strategy_file=strategy_file,
+        state_file=state_file,
+        json_rpc_url=SecretStr(json_rpc_url_for(strategy.chain_id, json_rpc_url)),
+        private_key=SecretStr(private_key),
+        router=router,
+        factory=factory,
+        tokens=tokens,
+        intermediaries=tuple(a for s, a in tokens.items() if s in ("ETH", "WETH", "WBNB", "WMATIC")),
+        unresolved_policy=UnresolvedPolicy(settings.pop("unresolved_trades", "rebroadcast")),
+        min_gas_balance=Decimal(str(settings.pop("min_gas_balance", 0))),
+        approve=ask_on_console if approval == ApprovalType.cli else None,
+        **settings,
+    )
+    return LiveTrader(config, strategy)
