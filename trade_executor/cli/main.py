@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from trade_executor.cli import live_commands
 from trade_executor.cli.backtest import backtest, start
 from trade_executor.cli.check_universe import check_universe
 from trade_executor.cli.devnet import devnet
@@ -50,6 +51,13 @@ def version() -> None:
 app.command()(start)
 app.command()(backtest)
 app.command("check-universe")(check_universe)
+app.command("check-wallet")(live_commands.check_wallet)
+app.command("perform-test-trade")(live_commands.perform_test_trade)
+app.command("show-positions")(live_commands.show_positions)
+app.command("close-all")(live_commands.close_all)
+app.command("repair")(live_commands.repair)
+app.command("console")(live_commands.console)
+app.command("new-wallet")(live_commands.new_wallet)
 app.command("devnet")(devnet)
 
 

@@ -1,0 +1,187 @@
+"""Operator commands of a live strategy: preflight checks, test trade, positions, repair, console."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+
+from trade_executor.cli.common import reports_errors, setup_logging
+from trade_executor.cli.live_options import Factory, JsonRpcUrl, PrivateKey, Router
+from trade_executor.cli.options import LogLevel, LogLevelOption, StateFile, StrategyFile
+
+
+def _trader(strategy_file, state_file, json_rpc_url, private_key, router, factory, log_level):
+    setup_logging(log_level.value)
+    from trade_executor.cli.live_wiring import build_live_trader
+
+    return build_live_trader(strategy_file, state_file, json_rpc_url=json_rpc_url, private_key=private_key, router=router, factory=factory)
+
+
+@reports_errors
+def check_wallet(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+                 uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.warning) -> None:
+    """Check the chain, the hot wallet's gas and reserve balances, gas pricing, and the route of every pair."""
+    from trade_executor.chain.abi import load_abi
+    from trade_executor.chain.gas import fetch_gas_pricing
+
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    web3, reserve = trader.web3, trader.reserve
+    typer.echo(" RPC details")
+    typer.echo(f"   Chain id is {web3.eth.chain_id}")
+    typer.echo(f"   Latest block is {web3.eth.block_number:,}")
+    typer.echo(" Balance details")
+    typer.echo(f"   Hot wallet is {trader.wallet.address}")
+    typer.echo(f"   We have {Decimal(web3.eth.get_balance(trader.wallet.address)).scaleb(-18):.6f} gas money left")
+    token = web3.eth.contract(address=reserve.address, abi=load_abi("ERC20"))
+    typer.echo(f" Reserve asset: {reserve.token_symbol}")
+    typer.echo(f"   Balance of {reserve.token_symbol}: {_plain(Decimal(token.functions.balanceOf(trader.wallet.address).call()).scaleb(-reserve.decimals))} {reserve.token_symbol}")
+    typer.echo(f" Estimated gas fees for chain {web3.eth.chain_id}: {fetch_gas_pricing(web3)}")
+    typer.echo(" Execution details")
+    for label, model in (("Execution model", trader.execution), ("Routing model", trader.routing), ("Token pricing model", trader.pricing), ("Position valuation model", trader.valuation)):
+        typer.echo(f"   {label} is {type(model).__module__}.{type(model).__name__}")
+    typer.echo("Routing details")
+    typer.echo(f"    Factory {trader.routing.factory.address} uses router {trader.routing.router.address}")
+    typer.echo(f"    Routed reserve asset is {reserve.token_symbol} at {reserve.address}")
+    universe = trader.build_universe()
+    symbols = {reserve.address: reserve.token_symbol, **{p.base.address: p.base.token_symbol for p in universe.pairs.values()}}
+    for pair in universe.pairs.values():
+        route = trader.routing.route(reserve.address, pair.base.address)
+        typer.echo(f"    {pair.ticker}: {route.describe(symbols)} via pool(s) {', '.join(route.pools)}")
+
+
+@reports_errors
+def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+                       uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info,
+                       amount: float = typer.Option(1.0, "--amount", envvar="TEST_TRADE_AMOUNT", show_envvar=True, help="Value of the test buy in the reserve currency.")) -> None:
+    """Buy and sell about 1 USD of the strategy's default asset through the real router."""
+    from trade_executor.state import TradeStatus
+    from trade_executor.strategy.position_manager import PositionManager
+
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    trader.recover()
+    now = trader.config.clock()
+    trader.sync_and_check(now)
+    universe = trader.build_universe()
+    pair = next(iter(universe.pairs.values()))
+    manager = PositionManager(trader.state, universe, trader.pricing, Decimal("0.01"))
+    manager.begin_cycle(now)
+    price = trader.pricing.get_mid_price(pair)
+    typer.echo(f"Making a test trade on pair: {pair}, for {amount:f} {trader.reserve.token_symbol} price is {price:f} {pair.ticker}")
+    buys = manager.open_long(pair, Decimal(str(amount)), notes="test trade")
+    trader.execution.execute_trades(now, trader.state, buys)
+    position = trader.state.portfolio.open_positions.get(buys[0].position_id) if buys else None
+    if not buys or buys[0].status is not TradeStatus.success or position is None:
+        raise typer.Exit(_fail("the test buy did not succeed", buys))
+    position.notes = "test trade"
+    typer.echo(f"Position {position} open. Now closing the position.")
+    sells = manager.close_position(position, notes="test trade")
+    trader.execution.execute_trades(trader.config.clock(), trader.state, sells)
+    if not sells or sells[0].status is not TradeStatus.success:
+        raise typer.Exit(_fail("the test sell did not succeed", sells))
+    trader.save()
+    typer.echo("All ok")
+
+
+def _plain(amount: Decimal) -> str:
+    """500 rather than 500.000000, as the deployment guide shows balances."""
+    return f"{amount.normalize():f}" if amount else "0"
+
+
+def _fail(what: str, trades) -> int:
+    reason = trades[0].failure_reason if trades else "no trade was made"
+    typer.echo(f"Error: {what}: {reason}", err=True)
+    return 1
+
+
+@reports_errors
+def show_positions(strategy_file: StrategyFile, state_file: StateFile = None) -> None:
+    """List open, frozen and closed positions from the state file (no chain needed)."""
+    from trade_executor.state import JSONFileStore
+    from trade_executor.strategy.module import strategy_id_of
+
+    store = JSONFileStore(state_file or Path("state") / f"{strategy_id_of(strategy_file)}.json")
+    state = store.load()
+    portfolio = state.portfolio
+    typer.echo(f"Cash: {portfolio.get_cash():f}")
+    for title, positions in (("Open positions", portfolio.open_positions), ("Frozen positions", portfolio.frozen_positions), ("Closed positions", portfolio.closed_positions)):
+        typer.echo(f"{title}: {len(positions)}")
+        for position in positions.values():
+            reason = f"  frozen: {position.frozen_reason}" if position.frozen_reason and position.is_frozen() else ""
+            typer.echo(f"  #{position.position_id} {position.pair.ticker} quantity {position.get_quantity():f} opened {position.opened_at}{reason}")
+            for trade in position.trades.values():
+                tx = trade.blockchain_transactions[-1].tx_hash if trade.blockchain_transactions else "-"
+                typer.echo(f"      trade #{trade.trade_id} {'buy' if trade.is_buy else 'sell'} {trade.status.value} {tx} {trade.notes}")
+
+
+@reports_errors
+def close_all(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+              uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info) -> None:
+    """Sell every open position now, through the router."""
+    from trade_executor.strategy.position_manager import PositionManager
+
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    trader.recover()
+    now = trader.config.clock()
+    universe = trader.build_universe()
+    manager = PositionManager(trader.state, universe, trader.pricing, Decimal(0))
+    manager.begin_cycle(now)
+    trades = manager.close_all(notes="close-all command")
+    trader.execution.execute_trades(now, trader.state, trades)
+    trader.save()
+    for trade in trades:
+        typer.echo(f"{trade}: {trade.failure_reason or 'ok'}")
+    typer.echo(f"Closed {sum(t.is_success for t in trades)} of {len(trades)} positions")
+
+
+@reports_errors
+def repair(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+           uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info) -> None:
+    """Resolve unfinished trades from the chain, then settle frozen positions to the wallet's real balances."""
+    from trade_executor.execution.uniswap_v2.repair import repair_frozen_positions
+    from trade_executor.execution.uniswap_v2.treasury import on_chain_balances
+
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    for line in trader.recover():
+        typer.echo(line)
+    frozen = list(trader.state.portfolio.frozen_positions.values())
+    balances = on_chain_balances(trader.web3, trader.wallet.address, [p.pair.base for p in frozen])
+    for line in repair_frozen_positions(trader.state, balances, trader.config.clock()):
+        typer.echo(line)
+    trader.save()
+    typer.echo(f"Frozen positions left: {len(trader.state.portfolio.frozen_positions)}")
+
+
+@reports_errors
+def console(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+            uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.warning) -> None:
+    """Open a Python prompt with web3, state, universe, store, routing_state, pricing_model, valuation_method ready."""
+    import code
+    import datetime
+
+    import pandas as pd
+
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    names = {
+        "web3": trader.web3, "state": trader.state, "universe": trader.build_universe(), "store": trader.store, "routing_state": trader.routing,
+        "pricing_model": trader.pricing, "valuation_method": trader.valuation, "execution_model": trader.execution, "trader": trader,
+        "datetime": datetime, "pd": pd, "Decimal": Decimal,
+    }
+    banner = "Following classes and objects are available:\n" + "\n".join(f"{k:<30}: {v!r}" for k, v in names.items())
+    banner += "\nClose any running trade-executor first: both would write the state. Save with store.save(state)."
+    try:
+        from IPython import start_ipython
+    except ImportError:
+        code.interact(banner=banner, local=names)
+        return
+    typer.echo(banner)
+    start_ipython(argv=[], user_ns=names)
+
+
+def new_wallet() -> None:
+    """Create a hot wallet: prints a new private key and its address. Store the key safely; it is shown once."""
+    from trade_executor.chain.wallet import HotWallet
+
+    wallet, key = HotWallet.create()
+    typer.echo(f"private key={key}, account={wallet.address}")
