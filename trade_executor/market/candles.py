@@ -27,9 +27,9 @@ TIMESTAMP_ALIASES = ("timestamp", "date", "time", "datetime", "open_time")
 PAIR_ALIASES = ("pair", "ticker", "symbol")
 FILE_SUFFIXES = (".csv.gz", ".csv", ".parquet", ".pq")
 
-_TIME_FRAME_RE = re.compile(r"^([1-9][0-9]*)([mhdw])$")
-_UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440, "w": 10080}
-_TIME_FRAME_HELP = "use <integer><unit> with unit m, h, d or w, e.g. 1m, 5m, 15m, 1h, 4h, 1d, 7d"
+_TIME_FRAME_RE = re.compile(r"^([1-9][0-9]*)([smhdw])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_TIME_FRAME_HELP = "use <integer><unit> with unit s, m, h, d or w, e.g. 1m, 5m, 15m, 1h, 4h, 1d, 7d (seconds for devnet tests)"
 _SHOWN = 5  # how many offending timestamps an error message lists
 _MS_THRESHOLD = 10**11  # unix seconds stay below this until the year 5138; milliseconds pass it in 1973
 _OHLC_RTOL = 1e-9  # float noise allowed in the high/low consistency check
@@ -49,17 +49,17 @@ def parse_time_frame(text: str) -> pd.Timedelta:
     match = _TIME_FRAME_RE.match(text.strip()) if isinstance(text, str) else None
     if match is None:
         raise DataError(f"Bad time frame {text!r}: {_TIME_FRAME_HELP}.")
-    return pd.Timedelta(minutes=int(match.group(1)) * _UNIT_MINUTES[match.group(2)])
+    return pd.Timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
 def format_time_frame(time_frame: pd.Timedelta) -> str:
-    """The inverse of :func:`parse_time_frame`, in the largest whole unit of days, hours, minutes."""
+    """The inverse of :func:`parse_time_frame`, in the largest whole unit of days, hours, minutes, seconds."""
     step = _as_timedelta(time_frame)
-    if step % pd.Timedelta(minutes=1) != pd.Timedelta(0):
-        raise DataError(f"Time frame {step} is not a whole number of minutes: {_TIME_FRAME_HELP}.")
-    minutes = int(step // pd.Timedelta(minutes=1))
-    unit = next(unit for unit in ("d", "h", "m") if minutes % _UNIT_MINUTES[unit] == 0)
-    return f"{minutes // _UNIT_MINUTES[unit]}{unit}"
+    if step % pd.Timedelta(seconds=1) != pd.Timedelta(0):
+        raise DataError(f"Time frame {step} is not a whole number of seconds: {_TIME_FRAME_HELP}.")
+    seconds = int(step // pd.Timedelta(seconds=1))
+    unit = next(unit for unit in ("d", "h", "m", "s") if seconds % _UNIT_SECONDS[unit] == 0)
+    return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
 
 
 def _as_timedelta(time_frame: pd.Timedelta | str) -> pd.Timedelta:

@@ -97,9 +97,12 @@ def test_format_time_frame_round_trip(text):
     assert format_time_frame(parse_time_frame(text)) == text
 
 
-def test_format_time_frame_rejects_seconds_and_zero():
+def test_seconds_round_trip_and_fractions_or_zero_are_rejected():
+    assert parse_time_frame("10s") == pd.Timedelta(seconds=10)
+    assert format_time_frame(pd.Timedelta(seconds=30)) == "30s"
+    assert format_time_frame(pd.Timedelta(seconds=90)) == "90s"
     with pytest.raises(DataError):
-        format_time_frame(pd.Timedelta(seconds=30))
+        format_time_frame(pd.Timedelta(milliseconds=1500))
     with pytest.raises(DataError):
         format_time_frame(pd.Timedelta(0))
 
