@@ -192,13 +192,18 @@ class LiveTrader:
         position_manager = PositionManager(self.state, self.universe, self.pricing, self.strategy.parameters.minimum_trade_value)
         position_manager.begin_cycle(timestamp)
         trades = []
-        for position in candidates:
-            price = float(self.pricing.get_mid_price(position.pair))
-            fired = check_bar(position, price, price, price)
-            if fired is not None:
-                kind, _, level = fired
-                trades += position_manager.close_position_at(position, Decimal(repr(price)), trade_type=kind, trigger_price=level, notes=f"{kind.value} at {level:.6f}")
-        if trades:
+        self.routing.snapshot_reserves([p.pair.pool_address for p in candidates])
+        try:
+            for position in candidates:
+                price = float(self.pricing.get_mid_price(position.pair))
+                fired = check_bar(position, price, price, price)
+                if fired is not None:
+                    kind, _, level = fired
+                    trades += position_manager.close_position_at(position, Decimal(repr(price)), trade_type=kind, trigger_price=level, notes=f"{kind.value} at {level:.6f}")
+        finally:
+            self.routing.end_snapshot()
+        if not trades:
+            return trades
             self.execution.execute_trades(timestamp, self.state, trades)
         self.save()
         return trades

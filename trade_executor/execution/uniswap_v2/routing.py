@@ -17,6 +17,7 @@ from trade_executor.identifiers import DEFAULT_LP_FEE
 from trade_executor.market.amm import get_amount_out
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+GET_RESERVES_SELECTOR = "0x0902f1ac"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class UniswapV2Routing:
         self.fee = fee
         self._pairs: dict[tuple[str, str], str] = {}
         self._token0: dict[str, str] = {}
+        self._contracts: dict[str, object] = {}
+        self._snapshot: dict[str, tuple[int, int]] | None = None
 
     def get_pool(self, token_a: str, token_b: str) -> str | None:
         key = tuple(sorted((token_a.lower(), token_b.lower())))
@@ -67,16 +70,43 @@ class UniswapV2Routing:
         raise ConfigurationError(f"No Uniswap v2 route from {reserve_token} to {base_token} on factory {self.factory.address}, directly or through {', '.join(self.intermediaries) or 'no intermediary'}.")
 
     def pool_contract(self, pool: str):
-        return self.web3.eth.contract(address=pool, abi=load_abi("UniswapV2Pair"))
+        contract = self._contracts.get(pool)
+        if contract is None:  # building a contract parses its ABI: milliseconds, so once per pool
+            contract = self._contracts[pool] = self.web3.eth.contract(address=pool, abi=load_abi("UniswapV2Pair"))
+        return contract
 
     def reserves(self, pool: str, token_in: str) -> tuple[int, int]:
         """(reserve of token_in, reserve of the other token)."""
-        contract = self.pool_contract(pool)
         token0 = self._token0.get(pool)
         if token0 is None:
-            token0 = self._token0[pool] = contract.functions.token0().call()
-        reserve0, reserve1, _ = contract.functions.getReserves().call()
+            token0 = self._token0[pool] = self.pool_contract(pool).functions.token0().call()
+        if self._snapshot is not None and pool in self._snapshot:
+            reserve0, reserve1 = self._snapshot[pool]
+        else:
+            reserve0, reserve1, _ = self.pool_contract(pool).functions.getReserves().call()
         return (reserve0, reserve1) if token0.lower() == token_in.lower() else (reserve1, reserve0)
+
+    def snapshot_reserves(self, pools: list[str]) -> None:
+        """Read many pools' reserves in one JSON-RPC batch; later reads use them until ``end_snapshot``.
+
+        One round trip for a whole stop-loss pass instead of one per position.
+        """
+        unique = list(dict.fromkeys(pools))
+        for pool in unique:
+            if pool not in self._token0:
+                self._token0[pool] = self.pool_contract(pool).functions.token0().call()
+        calls = [("eth_call", [{"to": pool, "data": GET_RESERVES_SELECTOR}, "latest"]) for pool in unique]
+        responses = self.web3.provider.make_batch_request(calls) if calls else []
+        snapshot = {}
+        for pool, response in zip(unique, responses, strict=True):
+            if "error" in response:
+                raise ConnectionError(f"getReserves of {pool} failed: {response['error']}")
+            data = bytes.fromhex(response["result"].removeprefix("0x"))
+            snapshot[pool] = (int.from_bytes(data[:32], "big"), int.from_bytes(data[32:64], "big"))
+        self._snapshot = snapshot
+
+    def end_snapshot(self) -> None:
+        self._snapshot = None
 
     def quote(self, amount_in: int, route: Route) -> list[int]:
         """Amounts along the path, as the router's getAmountsOut computes them."""
