@@ -204,7 +204,7 @@ class LiveTrader:
             self.routing.end_snapshot()
         if not trades:
             return trades
-            self.execution.execute_trades(timestamp, self.state, trades)
+        self.execution.execute_trades(timestamp, self.state, trades)
         self.save()
         return trades
 

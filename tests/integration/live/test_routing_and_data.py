@@ -108,3 +108,24 @@ def test_min_gas_balance_and_stale_data_stop_before_trading(live_config):
         stale.run_cycle(later)
     assert not stale.state.portfolio.open_positions
     assert HOT_WALLET_KEY
+
+
+def test_a_stop_loss_between_cycles_sells_when_the_pool_price_falls_through_it(live_config, deployment):
+    from trade_executor.devnet.market_simulator import MarketSimulator
+    from trade_executor.execution.uniswap_v2.treasury import check_accounts
+    from trade_executor.state import TradeType
+
+    trader = LiveTrader(live_config)  # the alternating strategy buys with a stop at 50% of the entry price
+    trader.recover()
+    (buy,) = trader.run_cycle(trader.config.clock())
+    position = trader.state.portfolio.open_positions[buy.position_id]
+    assert position.stop_loss == buy.planned_price * Decimal("0.5")
+
+    simulator = MarketSimulator(create_web3(deployment.url), HotWallet(ANVIL_PRIVATE_KEYS[0]), deployment)
+    simulator.move_price("ETH-USDC", Decimal(200))
+    assert trader.check_triggers(trader.config.clock()) == []  # 200 is above the stop (about 150)
+    simulator.move_price("ETH-USDC", Decimal(140))
+    (sell,) = trader.check_triggers(trader.config.clock())
+    assert sell.trade_type is TradeType.stop_loss and sell.status is TradeStatus.success
+    assert not trader.state.portfolio.open_positions
+    check_accounts(trader.web3, trader.state, trader.wallet.address)
