@@ -203,12 +203,12 @@ def _check_pair_address(factory: str, token_a: str, token_b: str, pair: str) -> 
 
 def env_lines(deployment: DevnetDeployment, *, private_key: str | None) -> list[str]:
     lines = [
-        "# A local devnet (anvil) written by `trade-executor devnet`: it exists only while that command runs.",
-        "# Everything here is throwaway. PRIVATE_KEY (if present) is a throwaway hot wallet key made for this",
-        "# local chain: never use it, or send anything of value to it, on a real chain.",
-        f"JSON_RPC_ANVIL={deployment.url}",
-        f"CHAIN_ID={deployment.chain_id}",
+        "# A local devnet (anvil) written by `trade-executor devnet`: it exists only while that command runs,",
+        "# and everything here is throwaway.",
     ]
+    if private_key is not None:
+        lines.append("# PRIVATE_KEY is a throwaway hot wallet key made for this local chain: never use it on a real chain.")
+    lines += [f"JSON_RPC_ANVIL={deployment.url}", f"CHAIN_ID={deployment.chain_id}"]
     if private_key is not None:
         lines.append(f"PRIVATE_KEY={private_key}")
     lines += [f"UNISWAP_V2_FACTORY={deployment.factory}", f"UNISWAP_V2_ROUTER={deployment.router}", f"WETH={deployment.weth}"]

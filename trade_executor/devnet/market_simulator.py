@@ -19,7 +19,7 @@ from typing import Protocol
 from web3 import Web3
 
 from trade_executor.chain.abi import load_abi
-from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
+from trade_executor.chain.transactions import GAS_MARGIN, TransactionBuilder, send_and_wait
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.deploy import QUOTE, DevnetDeployment, load_token_artifact
 from trade_executor.errors import ConfigurationError, SkipError, TradeExecutorError
@@ -31,6 +31,11 @@ UNISWAP_V2_FEE = Decimal("0.003")
 MAX_UINT256 = 2**256 - 1
 FAR_DEADLINE = 2**63  # a devnet market maker has no use for a swap deadline
 GAS_RESERVE = 10**18  # native ETH the trader keeps for gas when it wraps ETH
+# A swap estimated in the same second as the pool's last update skips the pair's price oracle writes
+# (two storage slots, up to ~45,000 gas when first written) that the mined swap then does; a relative
+# margin alone runs out of gas on such swaps, so swaps get this much on top.
+SWAP_GAS_HEADROOM = 60_000
+CLOSE_ENOUGH = Fraction(1, 10**6)  # a price this close (relative) to the target is not worth a swap
 
 
 class StopEvent(Protocol):
@@ -121,23 +126,25 @@ class MarketSimulator:
         return _to_price(Fraction(reserve_quote, reserve_base), pool)
 
     def plan_swap(self, ticker: str, target_price: Decimal) -> tuple[str, str, int, int] | None:
-        """(token in, token out, amount in, expected amount out) that brings the price to target, or None."""
+        """(token in, token out, amount in, expected amount out) that brings the price to target, or None
+        when the price is already within a millionth of it."""
         if target_price <= 0:
             raise ValueError(f"target price must be positive, got {target_price}")
         pool = self.pools[ticker]
         reserve_base, reserve_quote = self.reserves(ticker)
         target = Fraction(target_price) * 10**pool.quote_decimals / 10**pool.base_decimals  # quote units per base unit
         current = Fraction(reserve_quote, reserve_base)
+        if abs(current / target - 1) <= CLOSE_ENOUGH:
+            return None
         if current < target:  # buy base with quote: the in-token is quote
             token_in, token_out, reserve_in, reserve_out, ratio = pool.quote, pool.base, reserve_quote, reserve_base, target
-        elif current > target:  # sell base for quote
+        else:  # sell base for quote
             token_in, token_out, reserve_in, reserve_out, ratio = pool.base, pool.quote, reserve_base, reserve_quote, 1 / target
-        else:
-            return None
         amount_in = solve_amount_in(reserve_in, reserve_out, ratio, self.fee)
-        if amount_in <= 0:
+        amount_out = get_amount_out(amount_in, reserve_in, reserve_out, self.fee) if amount_in > 0 else 0
+        if amount_out <= 0:  # the pool cannot move by less than one token unit
             return None
-        return token_in, token_out, amount_in, get_amount_out(amount_in, reserve_in, reserve_out, self.fee)
+        return token_in, token_out, amount_in, amount_out
 
     def move_price(self, ticker: str, target_price: Decimal) -> str | None:
         """Swap through the router so the pool's mid price becomes ``target_price``; the tx hash, or None if no swap is needed."""
@@ -153,7 +160,8 @@ class MarketSimulator:
             raise InsufficientBudget(f"Moving {ticker} to {target_price} needs {amount_in} units of {symbol} ({token_in}); the market simulator holds {held}.")
         # amountOutMin 0: the simulator is the market, it takes whatever price the pool gives.
         swap = self.router.functions.swapExactTokensForTokens(amount_in, 0, [token_in, token_out], self.trader.address, FAR_DEADLINE)
-        receipt = self._send(swap)
+        gas = int(swap.estimate_gas({"from": self.trader.address}) * GAS_MARGIN) + SWAP_GAS_HEADROOM
+        receipt = send_and_wait(self.web3, self.builder.sign_call(swap, gas=gas))
         logger.debug("Moved %s to %s: %d in for %d out", ticker, target_price, amount_in, amount_out)
         return Web3.to_hex(receipt["transactionHash"])
 

@@ -60,6 +60,7 @@ class StrategyCycle:
         trades = self.decide(cycle, timestamp)
         if trades and self.approve is not None:
             trades = self.approve(trades)
+            self.position_manager.discard_unreturned(trades)  # what was not approved never happened
         if trades:
             self.execution.execute_trades(timestamp, state, trades)
         self.record_statistics(timestamp)

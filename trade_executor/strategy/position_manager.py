@@ -61,7 +61,7 @@ class PositionManager:
         for trade in self.planned:
             if id(trade) in kept:
                 continue
-            logger.warning("Trade #%d %s was planned but not returned by decide_trades; it is not executed", trade.trade_id, trade.pair.ticker)
+            logger.warning("Trade #%d %s was planned but not returned for execution (by decide_trades or the approval); it is not executed", trade.trade_id, trade.pair.ticker)
             position = portfolio.open_positions[trade.position_id]
             del position.trades[trade.trade_id]
             if not position.trades:

@@ -74,3 +74,20 @@ def test_new_wallet_prints_a_usable_key_and_address():
     key = result.stdout.split("private key=")[1].split(",")[0]
     address = result.stdout.strip().split("account=")[1]
     assert HotWallet(key).address == address
+
+
+def test_cli_approval_asks_before_trading(deployment, strategy_file, tmp_path):
+    state_file = tmp_path / "s.json"
+    env = live_env(deployment, strategy_file, state_file, APPROVAL_TYPE="cli")
+    refused = run(env, "start", stdin="n\n")
+    assert refused.returncode == 0, refused.stderr
+    assert "Execute these 1 trades?" in refused.stdout and "Not approved" in refused.stdout
+    assert swaps_on_chain(deployment, JSONFileStore(state_file).load().live.hot_wallet) == 0
+    assert not JSONFileStore(state_file).load().portfolio.open_positions
+
+    approved = run(env, "start", stdin="y\n")
+    assert approved.returncode == 0, approved.stderr
+    state = JSONFileStore(state_file).load()
+    (position,) = state.portfolio.open_positions.values()
+    assert [t.status for t in position.trades.values()] == [TradeStatus.success]
+    assert swaps_on_chain(deployment, state.live.hot_wallet) == 1
