@@ -22,6 +22,9 @@ from trade_executor.errors import TransactionRejected, TransactionUnresolved
 logger = logging.getLogger(__name__)
 
 GAS_MARGIN = 1.3  # anvil and real nodes underestimate swaps that touch fresh storage slots
+# A Uniswap v2 pool writes its price accumulators only when a block's timestamp moved since its
+# last update: an estimate made in the same second leaves out ~44k gas the mined swap then needs.
+SWAP_GAS_HEADROOM_PER_POOL = 60_000
 TRANSIENT = (requests.ConnectionError, requests.HTTPError, requests.Timeout)
 
 
@@ -43,12 +46,15 @@ class TransactionBuilder:
         self.gas_margin = gas_margin
         self.chain_id = web3.eth.chain_id
 
-    def sign_call(self, function, *, value: int = 0, gas: int | None = None, gas_pricing: GasPricing | None = None) -> SignedTransaction:
-        """Sign a contract call (``contract.functions.f(...)``) with a fresh nonce."""
+    def sign_call(self, function, *, value: int = 0, gas: int | None = None, gas_pricing: GasPricing | None = None, gas_headroom: int = 0) -> SignedTransaction:
+        """Sign a contract call (``contract.functions.f(...)``) with a fresh nonce.
+
+        ``gas_headroom`` is added to the estimate for costs an estimate cannot see (see SWAP_GAS_HEADROOM).
+        """
         pricing = gas_pricing or fetch_gas_pricing(self.web3)
         params = {"from": self.wallet.address, "value": value, "chainId": self.chain_id, **pricing.transaction_fields()}
         if gas is None:
-            gas = int(function.estimate_gas(params) * self.gas_margin)
+            gas = int(function.estimate_gas(params) * self.gas_margin) + gas_headroom
         params["gas"] = gas
         params["nonce"] = self.nonces.allocate()
         transaction = function.build_transaction(params)

@@ -41,7 +41,7 @@ FundAddress = Annotated[
 ]
 EnvFile = Annotated[
     Path,
-    typer.Option("--env-file", envvar="DEVNET_ENV_FILE", show_envvar=True, help="Where to write the devnet's .env file (Docker dialect): RPC URL, chain id, addresses, the hot wallet key."),
+    typer.Option("--write-env-file", envvar="DEVNET_ENV_FILE", show_envvar=True, help="Where to write the devnet's .env file (Docker dialect): RPC URL, chain id, addresses, the hot wallet key."),
 ]
 MarketSimulatorFlag = Annotated[
     bool,

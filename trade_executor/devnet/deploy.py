@@ -81,7 +81,7 @@ def base_decimals(symbol: str) -> int:
     return 18 if symbol == NATIVE else BASE_DECIMALS.get(symbol, 18)
 
 
-class _Deployer:
+class Deployer:
     """Signs with the deployer's hot wallet, broadcasts, waits; one gas price for the whole run."""
 
     def __init__(self, web3: Web3, wallet: HotWallet):
@@ -129,7 +129,7 @@ def deploy_uniswap_v2(
     (only it can mint) and needs native ETH for gas and for the ETH pool's WETH.
     """
     _check_prices(prices, liquidity_usd)
-    d = _Deployer(web3, deployer)
+    d = Deployer(web3, deployer)
     weth = d.deploy(load_uniswap_artifact("WETH9"))
     token_artifact = load_token_artifact()
     usdc = d.deploy(token_artifact, "USD Coin (devnet)", QUOTE, QUOTE_DECIMALS)

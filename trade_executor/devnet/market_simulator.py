@@ -19,7 +19,7 @@ from typing import Protocol
 from web3 import Web3
 
 from trade_executor.chain.abi import load_abi
-from trade_executor.chain.transactions import GAS_MARGIN, TransactionBuilder, send_and_wait
+from trade_executor.chain.transactions import GAS_MARGIN, SWAP_GAS_HEADROOM_PER_POOL, TransactionBuilder, send_and_wait
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.deploy import QUOTE, DevnetDeployment, load_token_artifact
 from trade_executor.errors import ConfigurationError, SkipError, TradeExecutorError
@@ -31,10 +31,6 @@ UNISWAP_V2_FEE = Decimal("0.003")
 MAX_UINT256 = 2**256 - 1
 FAR_DEADLINE = 2**63  # a devnet market maker has no use for a swap deadline
 GAS_RESERVE = 10**18  # native ETH the trader keeps for gas when it wraps ETH
-# A swap estimated in the same second as the pool's last update skips the pair's price oracle writes
-# (two storage slots, up to ~45,000 gas when first written) that the mined swap then does; a relative
-# margin alone runs out of gas on such swaps, so swaps get this much on top.
-SWAP_GAS_HEADROOM = 60_000
 CLOSE_ENOUGH = Fraction(1, 10**6)  # a price this close (relative) to the target is not worth a swap
 
 
@@ -160,7 +156,7 @@ class MarketSimulator:
             raise InsufficientBudget(f"Moving {ticker} to {target_price} needs {amount_in} units of {symbol} ({token_in}); the market simulator holds {held}.")
         # amountOutMin 0: the simulator is the market, it takes whatever price the pool gives.
         swap = self.router.functions.swapExactTokensForTokens(amount_in, 0, [token_in, token_out], self.trader.address, FAR_DEADLINE)
-        gas = int(swap.estimate_gas({"from": self.trader.address}) * GAS_MARGIN) + SWAP_GAS_HEADROOM
+        gas = int(swap.estimate_gas({"from": self.trader.address}) * GAS_MARGIN) + SWAP_GAS_HEADROOM_PER_POOL
         receipt = send_and_wait(self.web3, self.builder.sign_call(swap, gas=gas))
         logger.debug("Moved %s to %s: %d in for %d out", ticker, target_price, amount_in, amount_out)
         return Web3.to_hex(receipt["transactionHash"])

@@ -16,7 +16,7 @@ PRICES = {"ETH": Decimal("2500"), "BTC": Decimal("4367.4")}
 LIQUIDITY_USD = Decimal(1_000_000)
 
 
-def wait_until(predicate, *, timeout: float, what: str, poll: float = 0.05):
+def _wait_until(predicate, *, timeout: float, what: str, poll: float = 0.05):
     """Poll ``predicate`` until it returns something truthy, or fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -26,6 +26,23 @@ def wait_until(predicate, *, timeout: float, what: str, poll: float = 0.05):
         if time.monotonic() >= deadline:
             pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(poll)
+
+
+@pytest.fixture(scope="session")
+def wait_until():
+    """Poll with a deadline (tests never sleep a fixed time to wait for something)."""
+    return _wait_until
+
+
+@pytest.fixture(scope="session")
+def prices() -> dict[str, Decimal]:
+    """The deployment fixture's pool prices; ETH's divides the liquidity exactly, BTC's does not."""
+    return dict(PRICES)
+
+
+@pytest.fixture(scope="session")
+def liquidity_usd() -> Decimal:
+    return LIQUIDITY_USD
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from trade_executor.chain.abi import load_abi
 from trade_executor.chain.connection import create_web3
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS
-from trade_executor.devnet.deploy import _Deployer, load_token_artifact
+from trade_executor.devnet.deploy import Deployer, load_token_artifact
 from trade_executor.execution.uniswap_v2.live_data import ChainMarketDataLoader
 from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
 from trade_executor.runner.live import LiveTrader
@@ -22,7 +22,7 @@ WAD = 10**18
 def add_link_weth_pool(deployment) -> str:
     """A LINK/WETH pool and no LINK/USDC pool: LINK is reachable from USDC only through WETH."""
     web3 = create_web3(deployment.url)
-    deployer = _Deployer(web3, HotWallet(ANVIL_PRIVATE_KEYS[0]))
+    deployer = Deployer(web3, HotWallet(ANVIL_PRIVATE_KEYS[0]))
     link = deployer.deploy(load_token_artifact(), "Chainlink", "LINK", 18)
     weth = web3.eth.contract(address=deployment.weth, abi=load_abi("WETH9"))
     router = web3.eth.contract(address=deployment.router, abi=load_abi("UniswapV2Router02"))
@@ -54,9 +54,8 @@ def test_three_way_route_quotes_equal_get_amounts_out_and_the_swap_fills_as_quot
     trader = LiveTrader(config)
     trader.recover()
     trader.sync_and_check(trader.config.clock())
-    from trade_executor.strategy.position_manager import PositionManager
-
     from trade_executor.market.universe import TradingUniverse
+    from trade_executor.strategy.position_manager import PositionManager
 
     pair = trader.loader.pair("LINK")
     no_candles = pd.DataFrame({c: [] for c in ("open", "high", "low", "close", "volume")}, index=pd.DatetimeIndex([], name="timestamp"))

@@ -15,7 +15,13 @@ from decimal import Decimal
 from web3 import Web3
 
 from trade_executor.chain.abi import load_abi
-from trade_executor.chain.transactions import TransactionBuilder, broadcast, send_and_wait, wait_for_receipt
+from trade_executor.chain.transactions import (
+    SWAP_GAS_HEADROOM_PER_POOL,
+    TransactionBuilder,
+    broadcast,
+    send_and_wait,
+    wait_for_receipt,
+)
 from trade_executor.errors import TransactionRejected, TransactionUnresolved
 from trade_executor.execution.uniswap_v2.receipts import read_swap
 from trade_executor.execution.uniswap_v2.routing import Route, UniswapV2Routing
@@ -94,7 +100,7 @@ class UniswapV2ExecutionModel:
         deadline = self.web3.eth.get_block("latest")["timestamp"] + self.deadline_seconds
         swap = self.routing.router.functions.swapExactTokensForTokens(amount_in, minimum_out, list(route.path), self.wallet, deadline)
         try:
-            signed = self.builder.sign_call(swap)
+            signed = self.builder.sign_call(swap, gas_headroom=SWAP_GAS_HEADROOM_PER_POOL * route.hops)
         except Exception as e:  # noqa: BLE001 - estimate_gas reverts when the swap would fail
             self.fail(state, trade, f"the swap would revert: {e}")
             return
