@@ -7,20 +7,39 @@ import datetime
 import typer
 
 from trade_executor.cli.common import reports_errors, setup_logging
-from trade_executor.cli.options import LogLevel, LogLevelOption, StrategyFile
+from trade_executor.cli.live_options import Factory, JsonRpcUrl, PrivateKey, Router
+from trade_executor.cli.options import ExecutionType, LogLevel, LogLevelOption, StrategyFile
 
 
 @reports_errors
-def check_universe(strategy_file: StrategyFile, log_level: LogLevelOption = LogLevel.warning) -> None:
+def check_universe(
+    strategy_file: StrategyFile,
+    execution_type: ExecutionType = typer.Option(
+        ExecutionType.backtest, "--execution-type", envvar="EXECUTION_TYPE", show_envvar=True, case_sensitive=False,
+        help="backtest: the historical data; uniswap_v2_hot_wallet: candles from the chain's pools.",
+    ),
+    json_rpc_url: JsonRpcUrl = None,
+    private_key: PrivateKey = None,
+    uniswap_v2_router: Router = None,
+    uniswap_v2_factory: Factory = None,
+    log_level: LogLevelOption = LogLevel.warning,
+) -> None:
     """Load the strategy's trading universe and report its latest candle, its age, and data gaps."""
     setup_logging(log_level.value)
     from trade_executor.market.candles import format_time_frame
-    from trade_executor.runner.backtest import BacktestOptions, build_universe
-    from trade_executor.strategy.context import ExecutionContext, ExecutionMode
-    from trade_executor.strategy.module import load_strategy_module
 
-    strategy = load_strategy_module(strategy_file)
-    universe = build_universe(strategy, BacktestOptions(), ExecutionContext(ExecutionMode.backtesting, strategy.engine_version))
+    if execution_type is ExecutionType.uniswap_v2_hot_wallet:
+        from trade_executor.cli.live_wiring import build_live_trader
+
+        trader = build_live_trader(strategy_file, None, json_rpc_url=json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory)
+        universe = trader.build_universe()
+    else:
+        from trade_executor.runner.backtest import BacktestOptions, build_universe
+        from trade_executor.strategy.context import ExecutionContext, ExecutionMode
+        from trade_executor.strategy.module import load_strategy_module
+
+        strategy = load_strategy_module(strategy_file)
+        universe = build_universe(strategy, BacktestOptions(), ExecutionContext(ExecutionMode.backtesting, strategy.engine_version))
     latest = universe.end.to_pydatetime()
     age = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - latest
     typer.echo(f"Latest OHLCV candle is at: {latest}, {age} ago")

@@ -68,7 +68,7 @@ def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None
     manager = PositionManager(trader.state, universe, trader.pricing, Decimal("0.01"))
     manager.begin_cycle(now)
     price = trader.pricing.get_mid_price(pair)
-    typer.echo(f"Making a test trade on pair: {pair}, for {amount:f} {trader.reserve.token_symbol} price is {price:f} {pair.ticker}")
+    typer.echo(f"Making a test trade on pair: {pair}, for {amount:f} {trader.reserve.token_symbol} price is {price:.6f} {pair.ticker}")
     buys = manager.open_long(pair, Decimal(str(amount)), notes="test trade")
     trader.execution.execute_trades(now, trader.state, buys)
     position = trader.state.portfolio.open_positions.get(buys[0].position_id) if buys else None

@@ -91,3 +91,10 @@ def test_cli_approval_asks_before_trading(deployment, strategy_file, tmp_path):
     (position,) = state.portfolio.open_positions.values()
     assert [t.status for t in position.trades.values()] == [TradeStatus.success]
     assert swaps_on_chain(deployment, state.live.hot_wallet) == 1
+
+
+def test_check_universe_live_reports_the_latest_candle_from_the_pools(deployment, strategy_file, tmp_path):
+    result = run(live_env(deployment, strategy_file, tmp_path / "s.json"), "check-universe")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Latest OHLCV candle is at: ")
+    assert "ETH-USDC: 1 candles of 1h, 0 gaps" in result.stdout

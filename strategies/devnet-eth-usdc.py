@@ -1,0 +1,51 @@
+"""ETH/USDC SMA crossover for the local devnet: 15-second cycles, so a demo trades within minutes.
+
+Run `trade-executor devnet --market-simulator` first; its pool follows the embedded ETH/USD
+closes, one hourly close every few seconds. Its candles come from the pool's own events, so
+this module is for live demos; backtest strategies/eth-usd-sma.py on the hourly data instead.
+"""
+
+import math
+from decimal import Decimal
+
+from trade_executor.strategy.api import ChainId, IndicatorSet, StrategyInput, TradingUniverse
+
+trading_strategy_engine_version = "1.0"
+trading_strategy_cycle = "15s"
+chain_id = ChainId.anvil
+exchange = "uniswap-v2"
+reserve_currency = "USDC"
+
+
+class Parameters:
+    initial_cash = 10_000
+    fast_sma: int = 3
+    slow_sma: int = 8
+    stop_loss_pct: float = 0.95
+    allocation: float = 0.9
+    pool_liquidity_usd = 5_000_000
+    slippage_tolerance = 0.01
+
+
+def create_trading_universe(timestamp, data, execution_context, options) -> TradingUniverse:
+    return data.embedded(["ETH"])
+
+
+def create_indicators(timestamp, parameters, universe, execution_context) -> IndicatorSet:
+    indicators = IndicatorSet()
+    indicators.add("fast_sma", lambda close: close.rolling(parameters.fast_sma).mean())
+    indicators.add("slow_sma", lambda close: close.rolling(parameters.slow_sma).mean())
+    return indicators
+
+
+def decide_trades(input: StrategyInput) -> list:
+    fast, slow = input.indicators.get("fast_sma"), input.indicators.get("slow_sma")
+    if math.isnan(slow):
+        return []
+    position_manager = input.position_manager
+    if position_manager.is_any_open():
+        return position_manager.close_all() if fast < slow else []
+    if fast > slow:
+        cash = position_manager.get_current_cash() * Decimal(str(input.parameters.allocation))
+        return position_manager.open_long(input.universe.get_single_pair(), cash, stop_loss_pct=input.parameters.stop_loss_pct)
+    return []
