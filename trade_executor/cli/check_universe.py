@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import typer
 
@@ -14,10 +15,13 @@ from trade_executor.cli.options import ExecutionType, LogLevel, LogLevelOption, 
 @reports_errors
 def check_universe(
     strategy_file: StrategyFile,
-    execution_type: ExecutionType = typer.Option(
-        ExecutionType.backtest, "--execution-type", envvar="EXECUTION_TYPE", show_envvar=True, case_sensitive=False,
-        help="backtest: the historical data; uniswap_v2_hot_wallet: candles from the chain's pools.",
-    ),
+    execution_type: Annotated[
+        ExecutionType,
+        typer.Option(
+            "--execution-type", envvar="EXECUTION_TYPE", show_envvar=True, case_sensitive=False,
+            help="backtest: the historical data; uniswap_v2_hot_wallet: candles from the chain's pools.",
+        ),
+    ] = ExecutionType.backtest,
     json_rpc_url: JsonRpcUrl = None,
     private_key: PrivateKey = None,
     uniswap_v2_router: Router = None,
