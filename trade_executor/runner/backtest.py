@@ -175,14 +175,17 @@ class BacktestRun:
             raise StrategyRuntimeError(f"create_indicators must return an IndicatorSet, not {type(indicator_set).__name__}.")
         return compute_indicators(indicator_set, self.universe)
 
-    def _stop_loss_bar_ranges(self, times_ns: np.ndarray) -> dict[str, tuple[list[int], list[int], object]]:
-        """Per pair: for each cycle, the range of stop-loss bars that open inside it."""
+    def _stop_loss_bar_ranges(self, times_ns: np.ndarray) -> dict[str, tuple]:
+        """Per pair: for each cycle, the range of stop-loss bars that open inside it, and the bars as lists.
+
+        Lists, not arrays: the loop reads single values, and a list index is several times cheaper.
+        """
         ranges = {}
         for ticker in self.universe.pairs:
             arrays = self.universe.get_stop_loss_arrays(ticker)
             lo = np.searchsorted(arrays.timestamps, times_ns, side="left").tolist()
             hi = np.searchsorted(arrays.timestamps, times_ns + self.cycle_duration.value, side="left").tolist()
-            ranges[ticker] = (lo, hi, arrays)
+            ranges[ticker] = (lo, hi, arrays.open.tolist(), arrays.high.tolist(), arrays.low.tolist(), arrays.timestamps)
         return ranges
 
     # --- the loop ----------------------------------------------------------------------------
@@ -209,8 +212,7 @@ class BacktestRun:
         for position in list(self.state.portfolio.open_positions.values()):
             if position.stop_loss is None and position.take_profit is None and position.trailing_stop_loss_pct is None:
                 continue
-            lo, hi, arrays = self._stop_loss_bars[position.pair.ticker]
-            opens, highs, lows, stamps = arrays.open, arrays.high, arrays.low, arrays.timestamps
+            lo, hi, opens, highs, lows, stamps = self._stop_loss_bars[position.pair.ticker]
             for j in range(lo[i], hi[i]):
                 fired = check_bar(position, opens[j], highs[j], lows[j])
                 if fired is None:

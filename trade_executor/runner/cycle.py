@@ -48,6 +48,7 @@ class StrategyCycle:
         self.sync_treasury = sync_treasury
         self.accounting_check = accounting_check
         self.approve = approve
+        self._last_cash: tuple[object, float] = (None, 0.0)
 
     def tick(self, cycle: int, timestamp: datetime.datetime) -> list[TradeExecution]:
         state = self.state
@@ -94,17 +95,24 @@ class StrategyCycle:
         """Append this cycle's equity to the curve: O(open positions), called every cycle."""
         portfolio = self.state.portfolio
         cash = portfolio.get_cash()
-        equity = cash
+        last_cash, cash_float = self._last_cash
+        if cash is not last_cash:  # most cycles trade nothing: reuse the conversion
+            cash_float = float(cash)
+            self._last_cash = (cash, cash_float)
         open_positions = portfolio.open_positions
-        for position in open_positions.values():
-            equity += position.get_quantity() * position.last_token_price
-        if portfolio.frozen_positions:
+        if open_positions or portfolio.frozen_positions:
+            equity = cash
+            for position in open_positions.values():
+                equity += position.get_quantity() * position.last_token_price
             for position in portfolio.frozen_positions.values():
                 equity += position.get_value()
+            equity_float = float(equity)
+        else:
+            equity_float = cash_float
         stats = self.state.stats
         stats.timestamps.append(timestamp)
-        stats.total_equity.append(float(equity))
-        stats.cash.append(float(cash))
+        stats.total_equity.append(equity_float)
+        stats.cash.append(cash_float)
         stats.open_positions.append(len(open_positions))
 
 def _user_location(error: BaseException, filename: str) -> str:

@@ -52,7 +52,8 @@ class PositionManager:
     def begin_cycle(self, timestamp: datetime.datetime) -> None:
         self.timestamp = timestamp
         self._committed_cash = ZERO
-        self.planned.clear()
+        if self.planned:
+            self.planned.clear()
 
     def discard_unreturned(self, returned: list[TradeExecution]) -> None:
         """Undo trades planned this cycle that decide_trades did not return: only returned trades run."""

@@ -19,9 +19,11 @@ def has_triggers(position: TradingPosition) -> bool:
 def check_bar(position: TradingPosition, open_: float, high: float, low: float) -> tuple[TradeType, Decimal, Decimal] | None:
     """Return (trade type, fill price, trigger level) if a trigger fires in this bar, else None."""
     stop = position.stop_loss
-    if stop is not None and low <= float(stop):
-        kind = TradeType.trailing_stop_loss if position.trailing_stop_loss_pct is not None else TradeType.stop_loss
-        return kind, (stop if open_ > float(stop) else Decimal(repr(float(open_)))), stop
+    if stop is not None:
+        stop_level = float(stop)
+        if low <= stop_level:
+            kind = TradeType.trailing_stop_loss if position.trailing_stop_loss_pct is not None else TradeType.stop_loss
+            return kind, (stop if open_ > stop_level else Decimal(repr(float(open_)))), stop
     target = position.take_profit
     if target is not None and high >= float(target):
         return TradeType.take_profit, (target if open_ < float(target) else Decimal(repr(float(open_)))), target
