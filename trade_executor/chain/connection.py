@@ -27,6 +27,9 @@ def create_web3(url: str, *, timeout: float = 10.0, retries: int = 3) -> Web3:
             errors=TRANSIENT_ERRORS, retries=retries + 1, backoff_factor=0.1, method_allowlist=SAFE_TO_RETRY  # web3 counts attempts
         ),
     )
+    # The chain id never changes under a connection, and web3 asks for it for every transaction.
+    provider.cache_allowed_requests = True
+    provider.cacheable_requests = {"eth_chainId", "net_version"}
     return Web3(provider)
 
 

@@ -58,6 +58,7 @@ class Anvil:
         state_path: Path | None = None,
         balance: int | None = None,
         new_session: bool = False,
+        base_fee: int | None = None,
     ):
         """``balance``: each dev account's starting balance in ETH (anvil's default is 10,000).
         ``new_session``: run anvil in its own process session, so a Ctrl-C in the terminal reaches only
@@ -72,6 +73,8 @@ class Anvil:
             args += ["--block-time", str(block_time)]
         if state_path is not None:
             args += ["--state", str(state_path)]
+        if base_fee is not None:
+            args += ["--block-base-fee-per-gas", str(base_fee)]
         if balance is not None:
             args += ["--balance", str(balance)]
         self._log = tempfile.TemporaryFile()

@@ -65,7 +65,8 @@ class LiveConfig:
 
 
 class LiveTrader:
-    def __init__(self, config: LiveConfig, strategy: StrategyModule | None = None):
+    def __init__(self, config: LiveConfig, strategy: StrategyModule | None = None, loader=None):
+        """``loader`` replaces the chain-backed market data (the replay feeds history through it)."""
         self.config = config
         self.strategy = strategy or load_strategy_module(config.strategy_file)
         self.web3 = create_web3(config.json_rpc_url.get_secret_value())
@@ -77,7 +78,7 @@ class LiveTrader:
         self.valuation = UniswapV2PoolRevaluator(self.pricing)
         self.store = JSONFileStore(config.state_file or Path("state") / f"{self.strategy.strategy_id}.json")
         self.state = self._load_or_create_state()
-        self.loader = ChainMarketDataLoader(
+        self.loader = loader or ChainMarketDataLoader(
             self.web3, self.routing, chain_id=self.strategy.chain_id, exchange_slug=self.strategy.exchange_slug,
             reserve_symbol=self.strategy.reserve_currency, tokens=config.tokens, time_frame=self.strategy.cycle_duration, from_block=config.from_block,
         )
@@ -195,7 +196,10 @@ class LiveTrader:
         self.routing.snapshot_reserves([p.pair.pool_address for p in candidates])
         try:
             for position in candidates:
-                price = float(self.pricing.get_mid_price(position.pair))
+                mid = self.pricing.get_mid_price(position.pair)
+                if mid is None:  # no price now (a gap in replayed history): nothing to check against
+                    continue
+                price = float(mid)
                 fired = check_bar(position, price, price, price)
                 if fired is not None:
                     kind, _, level = fired

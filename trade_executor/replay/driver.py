@@ -1,0 +1,247 @@
+"""The replay: the backtest, then the same history traded live on anvil, then both side by side.
+
+For each cycle T of the backtest: the chain's clock is set to T, each pool is moved to the
+historical price at T by an arbitrage swap and its reserves set to the backtest's pool model,
+then the real live cycle runs (live models, hot wallet, router, receipts, state store).
+Between cycles each stop-loss candle is replayed as a price path (through the open when it is
+beyond a level, the stop level, the low, the take-profit level, the high) with the live
+trigger check at each point, as the backtest reads the candle's high and low.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from pydantic import SecretStr
+
+from trade_executor.chain.connection import create_web3
+from trade_executor.chain.wallet import HotWallet
+from trade_executor.devnet.anvil import ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEYS, Anvil
+from trade_executor.devnet.deploy import base_decimals, deploy_uniswap_v2
+from trade_executor.errors import ConfigurationError
+from trade_executor.replay.data import ReplayDataLoader, onchain_universe
+from trade_executor.replay.pools import PoolSetter
+from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
+from trade_executor.runner.live import LiveConfig, LiveTrader
+from trade_executor.state import State
+from trade_executor.strategy.context import ExecutionContext, ExecutionMode
+from trade_executor.strategy.module import StrategyModule, load_strategy_module
+from trade_executor.strategy.parameters import StrategyParameters
+
+logger = logging.getLogger(__name__)
+
+HOT_WALLET_KEY = ANVIL_PRIVATE_KEYS[1]
+TIP_GWEI = Decimal(1)  # anvil runs with base fee 0, so every transaction pays exactly the 1 gwei tip
+SWAP_GAS_UNITS = 110_000  # what a Uniswap v2 swap uses on anvil, give or take a few thousand
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    strategy_file: Path
+    state_file: Path
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    progress: Callable[[int, int], None] | None = None
+
+
+@dataclass
+class TradeRow:
+    opened_at: datetime.datetime
+    ticker: str
+    side: str
+    trade_type: str
+    backtest_price: Decimal | None
+    live_price: Decimal | None
+    backtest_lp_fee: Decimal | None
+    live_lp_fee: Decimal | None
+
+    @property
+    def price_difference(self) -> float | None:
+        if self.backtest_price is None or self.live_price is None:
+            return None
+        return float(self.live_price / self.backtest_price - 1)
+
+
+@dataclass
+class Comparison:
+    rows: list[TradeRow]
+    decisions_match: bool
+    backtest_equity: Decimal
+    live_equity: Decimal
+    live_gas_usd: Decimal
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def equity_difference(self) -> float:
+        return float((self.live_equity - self.live_gas_usd) / self.backtest_equity - 1)
+
+    @property
+    def worst_price_difference(self) -> float:
+        differences = [abs(r.price_difference) for r in self.rows if r.price_difference is not None]
+        return max(differences, default=0.0)
+
+
+@dataclass
+class ReplayResult:
+    backtest: State
+    live: State
+    comparison: Comparison
+    cycles: int
+    seconds: float
+    pool_moves: int
+
+
+def backtest_variant(strategy: StrategyModule) -> StrategyModule:
+    """The strategy as the replay backtests it: constant-product fills, gas priced as on the replay chain."""
+    values = strategy.parameters.as_dict()
+    values.update(fill_model="constant_product", gas_units_per_swap=SWAP_GAS_UNITS, gas_price_gwei=TIP_GWEI)
+    return replace(strategy, parameters=StrategyParameters(values))
+
+
+def run_replay(options: ReplayOptions) -> ReplayResult:
+    started = time.monotonic()
+    strategy = backtest_variant(load_strategy_module(options.strategy_file))
+    context = ExecutionContext(ExecutionMode.backtesting, strategy.engine_version)
+    backtest_options = BacktestOptions(start=options.start, end=options.end)
+    universe = build_universe(strategy, backtest_options, context)
+    run = BacktestRun(strategy, universe, backtest_options)
+    constant = getattr(run.execution.fill_model, "liquidity_usd", None)
+
+    def liquidity(pair) -> Decimal:
+        """The pool model's quote-side liquidity now: the data's series, else the strategy's constant."""
+        value = run.pricing.get_liquidity(pair) or constant
+        if value is None:
+            raise ConfigurationError("The replay needs each pool's liquidity: set Parameters.pool_liquidity_usd or give the candles a liquidity column.")
+        return value
+
+    run.pricing.cursor = 0
+    first_liquidity = liquidity(next(iter(universe.pairs.values())))
+    backtest = run.run()
+    symbols = [p.base.token_symbol for p in universe.pairs.values()]
+    decimals = {s: base_decimals(s) for s in symbols}
+    first = run.timestamps[0]
+    with Anvil(timestamp=int(_unix(first)) - 3600, base_fee=0, balance=10**12) as anvil:
+        web3 = create_web3(anvil.url)
+        deployer = HotWallet(ANVIL_PRIVATE_KEYS[0])
+        run.pricing.cursor = 0
+        prices = {p.base.token_symbol: run.pricing.get_last_known_price(p) for p in universe.pairs.values()}
+        deployment = deploy_uniswap_v2(
+            web3, deployer, prices=prices, liquidity_usd=first_liquidity,
+            fund_address=HotWallet(HOT_WALLET_KEY).address, fund_usdc=strategy.parameters.initial_cash, fund_native=Decimal(1_000),
+        )
+        live_universe = onchain_universe(universe, deployment.tokens, deployment.pairs, ANVIL_CHAIN_ID, decimals)
+        now = [first]
+        config = LiveConfig(
+            strategy_file=options.strategy_file, state_file=options.state_file, json_rpc_url=SecretStr(anvil.url),
+            private_key=SecretStr(HOT_WALLET_KEY), router=deployment.router, factory=deployment.factory, tokens=deployment.tokens,
+            confirmation_timeout=30, clock=lambda: now[0],
+        )
+        trader = LiveTrader(config, replace(strategy, chain_id=ANVIL_CHAIN_ID), loader=ReplayDataLoader(live_universe))
+        trader.pricing = _GapAware(trader.pricing, run)
+        trader.recover()
+        pools = PoolSetter(web3, deployer, deployment, decimals)
+        last = len(run.timestamps) - 1
+        for i, timestamp in enumerate(run.timestamps):
+            run.pricing.cursor = i
+            now[0] = timestamp
+            anvil.rpc("evm_setNextBlockTimestamp", int(_unix(timestamp)))
+            for ticker, pair in universe.pairs.items():
+                price = run.pricing.get_mid_price(pair)
+                if price is not None:
+                    pools.set_pool(ticker, price, liquidity(pair))
+            trader.run_cycle(timestamp)
+            if i < last and trader.state.portfolio.open_positions:
+                _replay_triggers(run, i, trader, pools, {t: liquidity(p) for t, p in universe.pairs.items()}, anvil, now)
+            if options.progress:
+                options.progress(i + 1, len(run.timestamps))
+        live_state = trader.state
+    comparison = compare(backtest.state, live_state)
+    return ReplayResult(backtest.state, live_state, comparison, len(run.timestamps), time.monotonic() - started, pools.swaps)
+
+
+def _unix(timestamp: datetime.datetime) -> float:
+    return timestamp.replace(tzinfo=datetime.UTC).timestamp()
+
+
+class _GapAware:
+    """Live prices, but no price for a pair whose historical candle is missing: the backtest skips those."""
+
+    def __init__(self, pricing, run: BacktestRun):
+        self._pricing = pricing
+        self._run = run
+
+    def get_mid_price(self, pair):
+        return self._pricing.get_mid_price(pair) if self._run.pricing.has_candle_now(pair.ticker) else None
+
+    def get_liquidity(self, pair):
+        return self._pricing.get_liquidity(pair)
+
+
+def _replay_triggers(run: BacktestRun, i: int, trader: LiveTrader, pools: PoolSetter, liquidity, anvil: Anvil, now: list) -> None:
+    step = run.universe.get_effective_stop_loss_time_frame().to_pytimedelta()
+    tickers = {p.pair.ticker for p in trader.state.portfolio.open_positions.values() if p.stop_loss is not None or p.take_profit is not None}
+    for ticker in tickers:
+        lo, hi, opens, highs, lows, stamps = run._stop_loss_bars[ticker]
+        for j in range(lo[i], hi[i]):
+            positions = [p for p in trader.state.portfolio.open_positions.values() if p.pair.ticker == ticker]
+            if not positions:
+                break
+            bar_open = pd.Timestamp(int(stamps[j])).to_pydatetime()
+            for k, (price, check) in enumerate(price_path(positions, opens[j], highs[j], lows[j])):
+                anvil.rpc("evm_setNextBlockTimestamp", int(_unix(bar_open)) + 60 + 10 * k)
+                pools.set_pool(ticker, price, liquidity[ticker], swap=False)
+                if check:
+                    now[0] = bar_open + step
+                    trader.check_triggers(bar_open + step)
+
+
+def price_path(positions, open_: float, high: float, low: float) -> list[tuple[Decimal, bool]]:
+    """The points a candle's price visits, in the backtest's order, and whether to run the trigger check there.
+
+    The open is checked only when it is already beyond a level (the backtest fills at the open then);
+    otherwise the path goes down through each stop level to the low, then up through each take profit
+    to the high, where a trailing stop follows the price up, as the backtest raises it after the bar.
+    """
+    to_decimal = lambda x: Decimal(repr(float(x)))  # noqa: E731
+    stops = sorted({p.stop_loss for p in positions if p.stop_loss is not None}, reverse=True)
+    targets = sorted({p.take_profit for p in positions if p.take_profit is not None})
+    beyond = any(open_ <= float(s) for s in stops) or any(open_ >= float(t) for t in targets)
+    path = [(to_decimal(open_), beyond)]
+    path += [(s, True) for s in stops if low <= float(s) < open_]
+    path.append((to_decimal(low), True))
+    path += [(t, True) for t in targets if open_ < float(t) <= high]
+    path.append((to_decimal(high), True))
+    return path
+
+
+def compare(backtest: State, live: State) -> Comparison:
+    def trades(state: State):
+        found = [t for p in state.portfolio.get_all_positions() for t in p.trades.values() if t.is_success]
+        return sorted(found, key=lambda t: (t.opened_at, t.trade_id))
+
+    ours, theirs = trades(backtest), trades(live)
+    rows, mismatches = [], []
+    for index in range(max(len(ours), len(theirs))):
+        b = ours[index] if index < len(ours) else None
+        live_trade = theirs[index] if index < len(theirs) else None
+        reference = b or live_trade
+        key_b = (b.opened_at, b.pair.ticker, b.is_buy, b.trade_type) if b else None
+        key_l = (live_trade.opened_at, live_trade.pair.ticker, live_trade.is_buy, live_trade.trade_type) if live_trade else None
+        if key_b != key_l:
+            mismatches.append(f"trade {index + 1}: backtest {key_b} vs live {key_l}")
+        rows.append(
+            TradeRow(
+                reference.opened_at, reference.pair.ticker, "buy" if reference.is_buy else "sell", reference.trade_type.value,
+                b.executed_price if b else None, live_trade.executed_price if live_trade else None,
+                b.lp_fees_paid if b else None, live_trade.lp_fees_paid if live_trade else None,
+            )
+        )
+    live_gas = sum((t.gas_cost_usd or Decimal(0) for t in theirs), Decimal(0))
+    return Comparison(rows, not mismatches, backtest.portfolio.get_total_equity(), live.portfolio.get_total_equity(), live_gas, mismatches)
