@@ -119,6 +119,7 @@ def deploy_uniswap_v2(
     fund_address: str | None = None,
     fund_usdc: Decimal = Decimal(10_000),
     fund_native: Decimal = Decimal(10),
+    decimals: dict[str, int] | None = None,
 ) -> DevnetDeployment:
     """Deploy WETH9, USDC, the base tokens, Uniswap v2 and one BASE/USDC pool per price.
 
@@ -140,13 +141,13 @@ def deploy_uniswap_v2(
     pairs = {}
     pair_abi = load_uniswap_artifact("UniswapV2Pair")["abi"]
     for symbol, price in prices.items():
-        decimals = base_decimals(symbol)
-        base = weth if symbol == NATIVE else d.deploy(token_artifact, f"{symbol} (devnet)", symbol, decimals)
+        token_decimals = (decimals or {}).get(symbol, base_decimals(symbol))
+        base = weth if symbol == NATIVE else d.deploy(token_artifact, f"{symbol} (devnet)", symbol, token_decimals)
         tokens[symbol] = base.address
         d.call(factory.functions.createPair(base.address, usdc.address))
         pair_address = factory.functions.getPair(base.address, usdc.address).call()
         _check_pair_address(factory.address, base.address, usdc.address, pair_address)
-        reserve_base, reserve_usdc = reserves_for_price(price, liquidity_usd, decimals, QUOTE_DECIMALS)
+        reserve_base, reserve_usdc = reserves_for_price(price, liquidity_usd, token_decimals, QUOTE_DECIMALS)
         # Fund the pair directly and mint the LP tokens: the pool's reserves are exactly these amounts.
         if symbol == NATIVE:
             d.call(weth.functions.deposit(), value=reserve_base)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,8 +25,9 @@ from pydantic import SecretStr
 from trade_executor.chain.connection import create_web3
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEYS, Anvil
-from trade_executor.devnet.deploy import base_decimals, deploy_uniswap_v2
+from trade_executor.devnet.deploy import deploy_uniswap_v2
 from trade_executor.errors import ConfigurationError
+from trade_executor.replay.checkpoint import Checkpoints
 from trade_executor.replay.data import ReplayDataLoader, onchain_universe
 from trade_executor.replay.pools import PoolSetter
 from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
@@ -49,6 +51,8 @@ class ReplayOptions:
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     progress: Callable[[int, int], None] | None = None
+    resume: bool = False
+    checkpoint_every: int = 24
 
 
 @dataclass
@@ -124,20 +128,36 @@ def run_replay(options: ReplayOptions) -> ReplayResult:
     run.pricing.cursor = 0
     first_liquidity = liquidity(next(iter(universe.pairs.values())))
     backtest = run.run()
-    symbols = [p.base.token_symbol for p in universe.pairs.values()]
-    decimals = {s: base_decimals(s) for s in symbols}
+    decimals = {p.base.token_symbol: p.base.decimals for p in universe.pairs.values()}  # the chain's tokens as the backtest counts them
     first = run.timestamps[0]
+    checkpoints = Checkpoints(
+        options.state_file.with_name(options.state_file.name + ".replay"),
+        {"strategy_file": str(options.strategy_file), "start": str(run.timestamps[0]), "end": str(run.timestamps[-1])},
+    )
+    resumed = checkpoints.load() if options.resume else None
+    if resumed is None:
+        checkpoints.clear()
+        options.state_file.unlink(missing_ok=True)  # a new replay starts from an empty state
     with Anvil(timestamp=int(_unix(first)) - 3600, base_fee=0, balance=10**12) as anvil:
         web3 = create_web3(anvil.url)
         deployer = HotWallet(ANVIL_PRIVATE_KEYS[0])
         run.pricing.cursor = 0
-        prices = {p.base.token_symbol: run.pricing.get_last_known_price(p) for p in universe.pairs.values()}
-        deployment = deploy_uniswap_v2(
-            web3, deployer, prices=prices, liquidity_usd=first_liquidity,
-            fund_address=HotWallet(HOT_WALLET_KEY).address, fund_usdc=strategy.parameters.initial_cash, fund_native=Decimal(1_000),
-        )
+        if resumed is not None:
+            start_cycle, chain_dump, saved_state, deployment = resumed
+            anvil.rpc("anvil_loadState", chain_dump)
+            options.state_file.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(saved_state, options.state_file)
+            logger.warning("Resuming the replay at cycle %d of %d", start_cycle + 1, len(run.timestamps))
+        else:
+            start_cycle = 0
+            prices = {p.base.token_symbol: run.pricing.get_last_known_price(p) for p in universe.pairs.values()}
+            deployment = deploy_uniswap_v2(
+                web3, deployer, prices=prices, liquidity_usd=first_liquidity,
+                fund_address=HotWallet(HOT_WALLET_KEY).address, fund_usdc=strategy.parameters.initial_cash, fund_native=Decimal(1_000),
+                decimals=decimals,
+            )
         live_universe = onchain_universe(universe, deployment.tokens, deployment.pairs, ANVIL_CHAIN_ID, decimals)
-        now = [first]
+        now = [run.timestamps[start_cycle]]
         config = LiveConfig(
             strategy_file=options.strategy_file, state_file=options.state_file, json_rpc_url=SecretStr(anvil.url),
             private_key=SecretStr(HOT_WALLET_KEY), router=deployment.router, factory=deployment.factory, tokens=deployment.tokens,
@@ -148,10 +168,11 @@ def run_replay(options: ReplayOptions) -> ReplayResult:
         trader.recover()
         pools = PoolSetter(web3, deployer, deployment, decimals)
         last = len(run.timestamps) - 1
-        for i, timestamp in enumerate(run.timestamps):
+        for i in range(start_cycle, len(run.timestamps)):
+            timestamp = run.timestamps[i]
             run.pricing.cursor = i
             now[0] = timestamp
-            anvil.rpc("evm_setNextBlockTimestamp", int(_unix(timestamp)))
+            anvil.rpc("evm_mine", int(_unix(timestamp)))  # the chain's clock is the cycle's: deadlines count from it
             for ticker, pair in universe.pairs.items():
                 price = run.pricing.get_mid_price(pair)
                 if price is not None:
@@ -159,6 +180,9 @@ def run_replay(options: ReplayOptions) -> ReplayResult:
             trader.run_cycle(timestamp)
             if i < last and trader.state.portfolio.open_positions:
                 _replay_triggers(run, i, trader, pools, {t: liquidity(p) for t, p in universe.pairs.items()}, anvil, now)
+            if (i + 1) % options.checkpoint_every == 0 and i < last:
+                trader.save()
+                checkpoints.save(i + 1, anvil.rpc("anvil_dumpState"), options.state_file, deployment)
             if options.progress:
                 options.progress(i + 1, len(run.timestamps))
         live_state = trader.state
@@ -195,8 +219,8 @@ def _replay_triggers(run: BacktestRun, i: int, trader: LiveTrader, pools: PoolSe
                 break
             bar_open = pd.Timestamp(int(stamps[j])).to_pydatetime()
             for k, (price, check) in enumerate(price_path(positions, opens[j], highs[j], lows[j])):
-                anvil.rpc("evm_setNextBlockTimestamp", int(_unix(bar_open)) + 60 + 10 * k)
                 pools.set_pool(ticker, price, liquidity[ticker], swap=False)
+                anvil.rpc("evm_mine", int(_unix(bar_open)) + 60 + 10 * k)
                 if check:
                     now[0] = bar_open + step
                     trader.check_triggers(bar_open + step)

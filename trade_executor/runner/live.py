@@ -86,7 +86,7 @@ class LiveTrader:
         self.execution = UniswapV2ExecutionModel(
             self.web3, self.builder, self.routing, self.save, confirmations=config.confirmation_block_count,
             confirmation_timeout=config.confirmation_timeout, slippage_tolerance=self.strategy.parameters.slippage_tolerance,
-            native_price=self._native_price,
+            native_price=self._native_price, clock=config.clock,
         )
         self.context = ExecutionContext(ExecutionMode.real_trading, self.strategy.engine_version)
         self.universe = None

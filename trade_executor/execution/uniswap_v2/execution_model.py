@@ -57,6 +57,7 @@ class UniswapV2ExecutionModel:
         slippage_tolerance: Decimal = Decimal("0.005"),
         deadline_seconds: int = 300,
         native_price: Callable[[], Decimal | None] = lambda: None,
+        clock: Callable[[], datetime.datetime] = now,
     ):
         self.web3 = web3
         self.builder = builder
@@ -67,6 +68,7 @@ class UniswapV2ExecutionModel:
         self.slippage_tolerance = slippage_tolerance
         self.deadline_seconds = deadline_seconds
         self.native_price = native_price
+        self.clock = clock  # the trader's clock: fills, broadcasts and failures are timed as its cycles are
         self._approved: set[str] = set()
 
     def describe(self) -> str:
@@ -93,6 +95,10 @@ class UniswapV2ExecutionModel:
         return buy_route.reversed(), trade.pair.base.address, trade.reserve_currency.address, to_units(-trade.planned_quantity, trade.pair.base.decimals)
 
     def execute_trade(self, state: State, trade: TradeExecution) -> None:
+        if trade.is_buy and trade.planned_reserve > state.portfolio.get_cash():
+            # As in a backtest: a buy sized from a sell's estimated proceeds spends the cash that really arrived.
+            logger.debug("Trade #%d: buying with the cash there, %s, not %s", trade.trade_id, state.portfolio.get_cash(), trade.planned_reserve)
+            trade.planned_reserve = state.portfolio.get_cash()
         route, token_in, token_out, amount_in = self.route_for(trade)
         self.ensure_approval(token_in, amount_in)
         amounts = self.routing.quote(amount_in, route)
@@ -105,7 +111,7 @@ class UniswapV2ExecutionModel:
             self.fail(state, trade, f"the swap would revert: {e}")
             return
         trade.slippage_tolerance = self.slippage_tolerance
-        trade.started_at = now()
+        trade.started_at = self.clock()
         trade.status = TradeStatus.started
         trade.blockchain_transactions.append(
             BlockchainTransaction(
@@ -132,7 +138,7 @@ class UniswapV2ExecutionModel:
             self.fail(state, trade, f"nonce {signed.nonce} was already used by another transaction; {signed.tx_hash} never reached the chain")
             return
         crash_point("after_broadcast")
-        tx.broadcasted_at = now()
+        tx.broadcasted_at = self.clock()
         trade.status = TradeStatus.broadcasted
         self.save_state()
         receipt = wait_for_receipt(self.web3, tx.tx_hash, confirmations=self.confirmations, timeout=self.confirmation_timeout)
@@ -147,7 +153,7 @@ class UniswapV2ExecutionModel:
         tx.status = receipt["status"] == 1
         tx.gas_used = receipt["gasUsed"]
         tx.effective_gas_price = receipt.get("effectiveGasPrice", 0)
-        tx.confirmed_at = now()
+        tx.confirmed_at = self.clock()
         if receipt["status"] != 1:
             tx.revert_reason = self.revert_reason(tx)
             self.fail(state, trade, f"the swap reverted: {tx.revert_reason}")
@@ -174,7 +180,7 @@ class UniswapV2ExecutionModel:
         trade.gas_from_reserve = False
         impact = Decimal(0)
         trade.mark_success(
-            executed_at=now(), quantity=signed_quantity, reserve=executed_reserve, lp_fees=lp_fee,
+            executed_at=self.clock(), quantity=signed_quantity, reserve=executed_reserve, lp_fees=lp_fee,
             price_impact=impact, gas_native=gas_native, gas_usd=gas_usd,
         )
         portfolio.adjust_cash(trade.get_cash_delta())
@@ -187,7 +193,7 @@ class UniswapV2ExecutionModel:
     def fail(self, state: State, trade: TradeExecution, reason: str) -> None:
         """A failed trade freezes its position until a person repairs it."""
         logger.error("Trade #%d %s failed: %s", trade.trade_id, trade.pair.ticker, reason)
-        trade.mark_failed(now(), reason)
+        trade.mark_failed(self.clock(), reason)
         portfolio: Portfolio = state.portfolio
         position = portfolio.open_positions.get(trade.position_id)
         if position is not None:
