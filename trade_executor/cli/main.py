@@ -10,6 +10,7 @@ from trade_executor.cli import live_commands
 from trade_executor.cli.backtest import backtest, start
 from trade_executor.cli.check_universe import check_universe
 from trade_executor.cli.devnet import devnet
+from trade_executor.cli.replay import replay
 
 app = typer.Typer(
     name="trade-executor",
@@ -58,6 +59,7 @@ app.command("close-all")(live_commands.close_all)
 app.command("repair")(live_commands.repair)
 app.command("console")(live_commands.console)
 app.command("new-wallet")(live_commands.new_wallet)
+app.command("replay")(replay)
 app.command("devnet")(devnet)
 
 

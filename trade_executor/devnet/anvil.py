@@ -6,10 +6,13 @@ installs it into node_modules/.bin); ``ANVIL_PATH`` or an anvil on PATH also wor
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +32,7 @@ ANVIL_PRIVATE_KEYS = (
     "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
 )
 ANVIL_CHAIN_ID = 31337
+PR_SET_PDEATHSIG = 1
 
 
 def find_anvil() -> str:
@@ -37,6 +41,12 @@ def find_anvil() -> str:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     raise ConfigurationError("anvil is not installed. Run ./scripts/setup.sh (it installs anvil from npm into node_modules/.bin), or set ANVIL_PATH.")
+
+
+def _die_with_parent() -> None:
+    """Linux: anvil gets SIGKILL when the process that started it dies, even by SIGKILL: no orphaned nodes."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -78,7 +88,9 @@ class Anvil:
         if balance is not None:
             args += ["--balance", str(balance)]
         self._log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=new_session)
+        self.process = subprocess.Popen(
+            args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=new_session, preexec_fn=_die_with_parent
+        )
         try:
             self._wait_ready(timeout=15.0)
         except BaseException:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from web3 import Web3
 
@@ -170,12 +170,12 @@ class UniswapV2ExecutionModel:
         if trade.is_buy:
             quantity = Decimal(result.amount_out).scaleb(-base.decimals)
             paid = Decimal(result.amount_in).scaleb(-reserve.decimals)
-            lp_fee = (paid * hop_fee).quantize(Decimal(1).scaleb(-reserve.decimals))
+            lp_fee = (paid * hop_fee).quantize(Decimal(1).scaleb(-reserve.decimals), rounding=ROUND_DOWN)
             executed_reserve, signed_quantity = paid, quantity
         else:
             quantity = Decimal(result.amount_in).scaleb(-base.decimals)
             received = Decimal(result.amount_out).scaleb(-reserve.decimals)
-            lp_fee = (quantity * hop_fee * trade.planned_price).quantize(Decimal(1).scaleb(-reserve.decimals))
+            lp_fee = (quantity * hop_fee * trade.planned_price).quantize(Decimal(1).scaleb(-reserve.decimals), rounding=ROUND_DOWN)
             executed_reserve, signed_quantity = received, -quantity
         trade.gas_from_reserve = False
         impact = Decimal(0)

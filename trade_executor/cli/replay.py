@@ -1,0 +1,86 @@
+"""`replay`: backtest a strategy, trade the same history live on a local chain, compare the two."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trade_executor.cli.common import parse_date, reports_errors, setup_logging
+from trade_executor.cli.options import LogLevel, LogLevelOption, StateFile, StrategyFile
+
+PRICE_TOLERANCE = 0.0005  # 0.05%
+EQUITY_TOLERANCE = 0.001  # 0.1%
+
+Start = Annotated[str | None, typer.Option("--start", envvar="REPLAY_START", show_envvar=True, help="First cycle to replay, e.g. 2018-01-01.")]
+End = Annotated[str | None, typer.Option("--end", envvar="REPLAY_END", show_envvar=True, help="Last cycle to replay, e.g. 2018-01-31.")]
+Resume = Annotated[bool, typer.Option("--resume", envvar="REPLAY_RESUME", show_envvar=True, help="Continue a replay that was stopped, from its last checkpoint.")]
+CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", envvar="REPLAY_CHECKPOINT_EVERY", show_envvar=True, min=1, help="Save the chain and the live state every this many cycles.")]
+
+
+@reports_errors
+def replay(
+    strategy_file: StrategyFile,
+    start: Start = None,
+    end: End = None,
+    state_file: StateFile = None,
+    resume: Resume = False,
+    checkpoint_every: CheckpointEvery = 24,
+    log_level: LogLevelOption = LogLevel.warning,
+) -> None:
+    """Prove backtest and live agree: replay history onto a local chain, trade it live, compare trade by trade."""
+    setup_logging(log_level.value)
+    from trade_executor.replay.driver import ReplayOptions, run_replay
+    from trade_executor.strategy.module import strategy_id_of
+
+    state = state_file or Path("state") / f"{strategy_id_of(strategy_file)}-replay.json"
+    options = ReplayOptions(
+        strategy_file=strategy_file, state_file=state, start=parse_date(start, "--start"), end=parse_date(end, "--end"),
+        progress=_progress_printer(), resume=resume, checkpoint_every=checkpoint_every,
+    )
+    result = run_replay(options)
+    typer.echo(render(result))
+    if not result.comparison.decisions_match or result.comparison.worst_price_difference > PRICE_TOLERANCE or abs(result.comparison.equity_difference) > EQUITY_TOLERANCE:
+        raise typer.Exit(1)
+
+
+def _progress_printer():
+    """Every tenth of the way, one line on stderr: long replays show they are alive."""
+    shown = {"step": -1}
+
+    def progress(done: int, total: int) -> None:
+        step = done * 10 // total
+        if step != shown["step"]:
+            shown["step"] = step
+            print(f"Replayed {done:,} of {total:,} cycles", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def render(result) -> str:
+    from trade_executor.reporting.summary import calculate_summary, summary_as_dict
+
+    comparison = result.comparison
+    backtest, live = summary_as_dict(calculate_summary(result.backtest)), summary_as_dict(calculate_summary(result.live))
+    lines = [f"{'':40} {'backtest':>14} {'live (anvil)':>14}"]
+    lines += [f"{label:40} {backtest[label]:>14} {live[label]:>14}" for label in backtest]
+    lines.append("")
+    lines.append(f"{'trade (cycle)':21} {'pair':9} {'side':4} {'type':18} {'backtest price':>18} {'live price':>18} {'difference':>11} {'LP fee b/l':>19}")
+    for row in comparison.rows:
+        difference = f"{row.price_difference * 100:+.6f}%" if row.price_difference is not None else "missing"
+        fees = f"{row.backtest_lp_fee or 0:.2f}/{row.live_lp_fee or 0:.2f}"
+        lines.append(
+            f"{row.opened_at!s:21} {row.ticker:9} {row.side:4} {row.trade_type:18} {row.backtest_price or 0:>18.6f} {row.live_price or 0:>18.6f} {difference:>11} {fees:>19}"
+        )
+    lines.append("")
+    verdict = "identical" if comparison.decisions_match else "DIFFERENT: " + "; ".join(comparison.mismatches[:5])
+    lines.append(f"Decisions: {verdict} ({len(comparison.rows)} trades)")
+    lines.append(f"Worst executed price difference: {comparison.worst_price_difference * 100:.6f}% (tolerance {PRICE_TOLERANCE * 100:.2f}%)")
+    lines.append(
+        f"Final equity: backtest ${comparison.backtest_equity:,.2f}, live ${comparison.live_equity - comparison.live_gas_usd:,.2f} "
+        f"after ${comparison.live_gas_usd:,.2f} gas; difference {comparison.equity_difference * 100:+.6f}% (tolerance {EQUITY_TOLERANCE * 100:.1f}%)"
+    )
+    lines.append(f"Replayed {result.cycles:,} cycles in {result.seconds:.1f} s ({result.pool_moves:,} arbitrage swaps); live state in the replay's state file")
+    return "\n".join(lines)
