@@ -20,9 +20,16 @@ TRANSIENT_ERRORS = (requests.ConnectionError, requests.HTTPError, requests.Timeo
 def create_web3(url: str, *, timeout: float = 10.0, retries: int = 3) -> Web3:
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError(f"JSON-RPC URL {redact_url(url)!r} is not an http(s):// URL.")
+    session = None
+    if _is_loopback(url):
+        # requests reads the proxy variables from the environment on every call (a third of a local
+        # round trip); a node on this machine is never behind a proxy.
+        session = requests.Session()
+        session.trust_env = False
     provider = HTTPProvider(
         url,
         request_kwargs={"timeout": timeout},
+        session=session,
         exception_retry_configuration=ExceptionRetryConfiguration(
             errors=TRANSIENT_ERRORS, retries=retries + 1, backoff_factor=0.1, method_allowlist=SAFE_TO_RETRY  # web3 counts attempts
         ),
@@ -31,6 +38,11 @@ def create_web3(url: str, *, timeout: float = 10.0, retries: int = 3) -> Web3:
     provider.cache_allowed_requests = True
     provider.cacheable_requests = {"eth_chainId", "net_version"}
     return Web3(provider)
+
+
+def _is_loopback(url: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
 
 def check_chain_id(web3: Web3, expected: int) -> int:

@@ -106,9 +106,14 @@ def find_receipt(web3: Web3, tx_hash: str):
         return None
 
 
-def wait_for_receipt(web3: Web3, tx_hash: str, *, confirmations: int = 1, timeout: float = 60.0, poll: float = 0.05):
-    """Poll until the transaction is mined and ``confirmations`` blocks deep, or the deadline passes."""
+def wait_for_receipt(web3: Web3, tx_hash: str, *, confirmations: int = 1, timeout: float = 60.0, poll: float = 0.5):
+    """Poll until the transaction is mined and ``confirmations`` blocks deep, or the deadline passes.
+
+    The first polls come fast (2 ms, doubling up to ``poll``): a local node mines within milliseconds,
+    a real chain within seconds, and neither should wait longer than it has to.
+    """
     deadline = time.monotonic() + timeout
+    interval = 0.002
     while True:
         try:
             receipt = find_receipt(web3, tx_hash)
@@ -118,7 +123,8 @@ def wait_for_receipt(web3: Web3, tx_hash: str, *, confirmations: int = 1, timeou
             logger.warning("Waiting for %s: %s", tx_hash, type(e).__name__)
         if time.monotonic() >= deadline:
             raise TransactionUnresolved(f"Transaction {tx_hash} was not confirmed ({confirmations} blocks) within {timeout:.0f} s; it may still be mined.")
-        time.sleep(poll)
+        time.sleep(interval)
+        interval = min(interval * 2, poll)
 
 
 def send_and_wait(web3: Web3, signed: SignedTransaction, *, confirmations: int = 1, timeout: float = 60.0):

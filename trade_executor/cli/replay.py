@@ -27,7 +27,7 @@ def replay(
     end: End = None,
     state_file: StateFile = None,
     resume: Resume = False,
-    checkpoint_every: CheckpointEvery = 24,
+    checkpoint_every: CheckpointEvery = 168,
     log_level: LogLevelOption = LogLevel.warning,
 ) -> None:
     """Prove backtest and live agree: replay history onto a local chain, trade it live, compare trade by trade."""

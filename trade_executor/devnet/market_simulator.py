@@ -19,7 +19,8 @@ from typing import Protocol
 from web3 import Web3
 
 from trade_executor.chain.abi import load_abi
-from trade_executor.chain.transactions import GAS_MARGIN, SWAP_GAS_HEADROOM_PER_POOL, TransactionBuilder, send_and_wait
+from trade_executor.chain.gas import fetch_gas_pricing
+from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.deploy import QUOTE, DevnetDeployment, load_token_artifact
 from trade_executor.errors import ConfigurationError, SkipError, TradeExecutorError
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 UNISWAP_V2_FEE = Decimal("0.003")
 MAX_UINT256 = 2**256 - 1
+SIMULATOR_SWAP_GAS = 300_000
 FAR_DEADLINE = 2**63  # a devnet market maker has no use for a swap deadline
 GAS_RESERVE = 10**18  # native ETH the trader keeps for gas when it wraps ETH
 CLOSE_ENOUGH = Fraction(1, 10**6)  # a price this close (relative) to the target is not worth a swap
@@ -65,6 +67,8 @@ class MarketSimulator:
         self.deployment = deployment
         self.fee = fee
         self.builder = TransactionBuilder(web3, trader)
+        self._contracts: dict[str, object] = {}
+        self._pricing, self._pricing_uses = None, 0
         self.router = web3.eth.contract(address=deployment.router, abi=load_abi("UniswapV2Router02"))
         self.pools = {ticker: self._load_pool(ticker, address) for ticker, address in deployment.pairs.items()}
         self._set_up(budget_multiple)
@@ -76,7 +80,17 @@ class MarketSimulator:
         return Pool(ticker, pair, base, quote, self._erc20(base).functions.decimals().call(), self._erc20(quote).functions.decimals().call(), pair.functions.token0().call() == base)
 
     def _erc20(self, address: str):
-        return self.web3.eth.contract(address=address, abi=load_abi("ERC20"))
+        contract = self._contracts.get(address)
+        if contract is None:  # building a contract object parses its ABI: cache it
+            contract = self._contracts[address] = self.web3.eth.contract(address=address, abi=load_abi("ERC20"))
+        return contract
+
+    def _gas_pricing(self):
+        """Refreshed every 50 swaps: a devnet's base fee moves slowly, and the max fee has 2x headroom."""
+        if self._pricing is None or self._pricing_uses >= 50:
+            self._pricing, self._pricing_uses = fetch_gas_pricing(self.web3), 0
+        self._pricing_uses += 1
+        return self._pricing
 
     def _set_up(self, budget_multiple: int) -> None:
         needs: dict[str, int] = {}
@@ -156,8 +170,9 @@ class MarketSimulator:
             raise InsufficientBudget(f"Moving {ticker} to {target_price} needs {amount_in} units of {symbol} ({token_in}); the market simulator holds {held}.")
         # amountOutMin 0: the simulator is the market, it takes whatever price the pool gives.
         swap = self.router.functions.swapExactTokensForTokens(amount_in, 0, [token_in, token_out], self.trader.address, FAR_DEADLINE)
-        gas = int(swap.estimate_gas({"from": self.trader.address}) * GAS_MARGIN) + SWAP_GAS_HEADROOM_PER_POOL
-        receipt = send_and_wait(self.web3, self.builder.sign_call(swap, gas=gas))
+        # A fixed limit above any single-pool swap (~150k at worst): no estimate round trip per move.
+        gas = SIMULATOR_SWAP_GAS
+        receipt = send_and_wait(self.web3, self.builder.sign_call(swap, gas=gas, gas_pricing=self._gas_pricing()))
         logger.debug("Moved %s to %s: %d in for %d out", ticker, target_price, amount_in, amount_out)
         return Web3.to_hex(receipt["transactionHash"])
 

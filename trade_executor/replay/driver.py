@@ -52,7 +52,7 @@ class ReplayOptions:
     end: pd.Timestamp | None = None
     progress: Callable[[int, int], None] | None = None
     resume: bool = False
-    checkpoint_every: int = 24
+    checkpoint_every: int = 168  # a week of hourly cycles: each anvil dump carries the chain's whole history
 
 
 @dataclass

@@ -54,19 +54,24 @@ class PoolSetter:
             self.swaps += 1
         pair = self._pairs[ticker]
         base_token, quote_token = self.deployment.tokens[symbol], self.deployment.tokens["USDC"]
-        self._set_balance(base_token, pair.address, target_base)
-        self._set_balance(quote_token, pair.address, target_quote)
         reserve0, reserve1 = (target_base, target_quote) if self._token0[ticker] == base_token else (target_quote, target_base)
         packed = int.from_bytes(self.web3.eth.get_storage_at(pair.address, PAIR_RESERVES_SLOT), "big")
-        timestamp_last = packed >> 224
-        self._set_storage(pair.address, PAIR_RESERVES_SLOT, (timestamp_last << 224) | (reserve1 << 112) | reserve0)
+        timestamp_last = packed >> 224  # kept: the pool's price oracle goes on as it would
+        self._set_storage([
+            (base_token, _balance_slot(pair.address), target_base),
+            (quote_token, _balance_slot(pair.address), target_quote),
+            (pair.address, PAIR_RESERVES_SLOT, (timestamp_last << 224) | (reserve1 << 112) | reserve0),
+        ])
         return target_base, target_quote
 
-    def _set_balance(self, token: str, holder: str, amount: int) -> None:
-        slot = int.from_bytes(Web3.keccak(bytes(12) + bytes.fromhex(holder[2:]) + TOKEN_BALANCES_SLOT.to_bytes(32, "big")), "big")
-        self._set_storage(token, slot, amount)
+    def _set_storage(self, writes: list[tuple[str, int, int]]) -> None:
+        """Several storage writes in one JSON-RPC batch."""
+        calls = [("anvil_setStorageAt", [address, hex(slot), "0x" + value.to_bytes(32, "big").hex()]) for address, slot, value in writes]
+        for response in self.web3.provider.make_batch_request(calls):
+            if "error" in response:
+                raise RuntimeError(f"anvil_setStorageAt failed: {response['error']}")
 
-    def _set_storage(self, address: str, slot: int, value: int) -> None:
-        response = self.web3.provider.make_request("anvil_setStorageAt", [address, hex(slot), "0x" + value.to_bytes(32, "big").hex()])
-        if "error" in response:
-            raise RuntimeError(f"anvil_setStorageAt failed: {response['error']}")
+
+def _balance_slot(holder: str) -> int:
+    """Storage slot of ``balanceOf[holder]`` in a token whose mapping is at TOKEN_BALANCES_SLOT."""
+    return int.from_bytes(Web3.keccak(bytes(12) + bytes.fromhex(holder[2:]) + TOKEN_BALANCES_SLOT.to_bytes(32, "big")), "big")

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from web3 import Web3
 
-from trade_executor.chain.abi import load_abi
 from trade_executor.errors import AccountingMismatch
 from trade_executor.execution.uniswap_v2.receipts import TRANSFER_TOPIC
 from trade_executor.identifiers import AssetIdentifier
@@ -51,11 +50,21 @@ def sync_treasury(web3: Web3, state: State, wallet: str, reserve: AssetIdentifie
     return notes
 
 
+BALANCE_OF_SELECTOR = "0x70a08231"
+
+
 def on_chain_balances(web3: Web3, wallet: str, assets: list[AssetIdentifier]) -> dict[str, Decimal]:
+    """Every token's balance of the wallet, read in one JSON-RPC batch (one round trip per check)."""
+    if not assets:
+        return {}
+    data = BALANCE_OF_SELECTOR + "0" * 24 + wallet.lower().removeprefix("0x")
+    calls = [("eth_call", [{"to": Web3.to_checksum_address(a.address), "data": data}, "latest"]) for a in assets]
+    responses = web3.provider.make_batch_request(calls)
     balances = {}
-    for asset in assets:
-        contract = web3.eth.contract(address=Web3.to_checksum_address(asset.address), abi=load_abi("ERC20"))
-        balances[asset.address.lower()] = Decimal(contract.functions.balanceOf(wallet).call()).scaleb(-asset.decimals)
+    for asset, response in zip(assets, responses, strict=True):
+        if "error" in response:
+            raise ConnectionError(f"balanceOf({wallet}) on {asset.token_symbol} failed: {response['error']}")
+        balances[asset.address.lower()] = Decimal(int(response["result"], 16)).scaleb(-asset.decimals)
     return balances
 
 
