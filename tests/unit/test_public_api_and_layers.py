@@ -21,7 +21,8 @@ ALLOWED = {
     "runner": {"state", "market", "execution", "strategy", "chain"},
     "reporting": {"state"},
     "testing": {"state", "market", "execution", "strategy", "runner"},
-    "cli": {"state", "market", "execution", "strategy", "runner", "reporting", "chain", "devnet"},
+    "replay": {"state", "market", "execution", "strategy", "runner", "chain", "devnet"},
+    "cli": {"state", "market", "execution", "strategy", "runner", "reporting", "chain", "devnet", "replay"},
 }
 
 
