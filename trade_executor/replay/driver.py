@@ -227,21 +227,22 @@ def _replay_triggers(run: BacktestRun, i: int, trader: LiveTrader, pools: PoolSe
 
 
 def price_path(positions, open_: float, high: float, low: float) -> list[tuple[Decimal, bool]]:
-    """The points a candle's price visits, in the backtest's order, and whether to run the trigger check there.
+    """The points of a candle where the backtest could act, in its order, with the trigger check at each.
 
-    The open is checked only when it is already beyond a level (the backtest fills at the open then);
-    otherwise the path goes down through each stop level to the low, then up through each take profit
-    to the high, where a trailing stop follows the price up, as the backtest raises it after the bar.
+    The open, when it is already beyond a level (the backtest fills at the open then); each stop
+    level the candle falls through; each take-profit level it rises through; and the high, when a
+    trailing stop would follow it up (the backtest raises the stop after the candle). A candle that
+    touches no level and lifts no trailing stop has nothing to replay.
     """
     to_decimal = lambda x: Decimal(repr(float(x)))  # noqa: E731
     stops = sorted({p.stop_loss for p in positions if p.stop_loss is not None}, reverse=True)
     targets = sorted({p.take_profit for p in positions if p.take_profit is not None})
-    beyond = any(open_ <= float(s) for s in stops) or any(open_ >= float(t) for t in targets)
-    path = [(to_decimal(open_), beyond)]
-    path += [(s, True) for s in stops if low <= float(s) < open_]
-    path.append((to_decimal(low), True))
+    if any(open_ <= float(s) for s in stops) or any(open_ >= float(t) for t in targets):
+        return [(to_decimal(open_), True)]
+    path = [(s, True) for s in stops if low <= float(s) < open_]
     path += [(t, True) for t in targets if open_ < float(t) <= high]
-    path.append((to_decimal(high), True))
+    if any(p.trailing_stop_loss_pct is not None and high > float(p.high_water_price or 0) for p in positions):
+        path.append((to_decimal(high), True))
     return path
 
 
