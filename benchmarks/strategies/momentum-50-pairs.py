@@ -35,7 +35,7 @@ def create_indicators(timestamp, parameters, universe, execution_context):
 def decide_trades(input):
     momentum = input.indicators.get_all("momentum")
     scored = sorted(((value, ticker) for ticker, value in momentum.items() if value > 0), reverse=True)
-    wanted = {ticker for _, ticker in scored[: input.parameters.holdings]}
+    wanted = [ticker for _, ticker in scored[: input.parameters.holdings]]  # a list, not a set: set order varies per process
     position_manager = input.position_manager
     trades = []
     freed = Decimal(0)
