@@ -212,7 +212,7 @@ def _replay_triggers(run: BacktestRun, i: int, trader: LiveTrader, pools: PoolSe
     step = run.universe.get_effective_stop_loss_time_frame().to_pytimedelta()
     tickers = {p.pair.ticker for p in trader.state.portfolio.open_positions.values() if p.stop_loss is not None or p.take_profit is not None}
     for ticker in tickers:
-        lo, hi, opens, highs, lows, stamps = run._stop_loss_bars[ticker]
+        lo, hi, opens, highs, lows, stamps = run.stop_loss_bars(ticker)
         for j in range(lo[i], hi[i]):
             positions = [p for p in trader.state.portfolio.open_positions.values() if p.pair.ticker == ticker]
             if not positions:

@@ -13,7 +13,7 @@ from web3 import Web3
 
 from trade_executor.chain.abi import load_abi
 from trade_executor.chain.wallet import HotWallet
-from trade_executor.devnet.deploy import DevnetDeployment, load_token_artifact
+from trade_executor.devnet.deploy import DevnetDeployment
 from trade_executor.devnet.market_simulator import MarketSimulator
 from trade_executor.market.amm import reserves_for_price
 
@@ -31,8 +31,6 @@ class PoolSetter:
         self.builder = self.simulator.builder  # one wallet, one nonce manager: two would hand out the same nonce
         self._pairs = {t: web3.eth.contract(address=a, abi=load_abi("UniswapV2Pair")) for t, a in deployment.pairs.items()}
         self._token0 = {t: c.functions.token0().call() for t, c in self._pairs.items()}
-        token_abi = load_token_artifact()["abi"]
-        self._tokens = {s: web3.eth.contract(address=a, abi=token_abi if a != deployment.weth else load_abi("WETH9")) for s, a in deployment.tokens.items()}
         self.swaps = 0
 
     def reserves(self, ticker: str) -> tuple[int, int]:

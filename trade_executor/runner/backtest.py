@@ -188,6 +188,10 @@ class BacktestRun:
             ranges[ticker] = (lo, hi, arrays.open.tolist(), arrays.high.tolist(), arrays.low.tolist(), arrays.timestamps)
         return ranges
 
+    def stop_loss_bars(self, ticker: str) -> tuple:
+        """(first bar per cycle, end bar per cycle, opens, highs, lows, bar open times in ns) of a pair's stop-loss candles."""
+        return self._stop_loss_bars[ticker]
+
     # --- the loop ----------------------------------------------------------------------------
 
     def run(self) -> BacktestResult:
@@ -212,7 +216,7 @@ class BacktestRun:
         for position in list(self.state.portfolio.open_positions.values()):
             if position.stop_loss is None and position.take_profit is None and position.trailing_stop_loss_pct is None:
                 continue
-            lo, hi, opens, highs, lows, stamps = self._stop_loss_bars[position.pair.ticker]
+            lo, hi, opens, highs, lows, stamps = self.stop_loss_bars(position.pair.ticker)
             for j in range(lo[i], hi[i]):
                 fired = check_bar(position, opens[j], highs[j], lows[j])
                 if fired is None:

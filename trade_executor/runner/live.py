@@ -90,6 +90,7 @@ class LiveTrader:
         )
         self.context = ExecutionContext(ExecutionMode.real_trading, self.strategy.engine_version)
         self.universe = None
+        self._weth: str | None = None
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -111,7 +112,10 @@ class LiveTrader:
         self.store.save(self.state)
 
     def _native_price(self) -> Decimal | None:
-        weth = self.routing.router.functions.WETH().call()
+        """USD price of the gas token, from the reserve/WETH pool; the router's WETH is asked once."""
+        weth = self._weth
+        if weth is None:
+            weth = self._weth = self.routing.router.functions.WETH().call()
         try:
             route = self.routing.route(self.reserve.address, weth)
         except ConfigurationError:

@@ -12,10 +12,6 @@ from decimal import Decimal
 from trade_executor.state import TradeType, TradingPosition
 
 
-def has_triggers(position: TradingPosition) -> bool:
-    return position.stop_loss is not None or position.take_profit is not None
-
-
 def check_bar(position: TradingPosition, open_: float, high: float, low: float) -> tuple[TradeType, Decimal, Decimal] | None:
     """Return (trade type, fill price, trigger level) if a trigger fires in this bar, else None."""
     stop = position.stop_loss

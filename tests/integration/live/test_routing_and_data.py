@@ -90,6 +90,14 @@ def test_live_candles_are_built_from_the_pools_sync_events(deployment):
     assert abs(second["high"] - 320) / 320 < 1e-4 and abs(second["close"] - 315) / 315 < 1e-4
     assert first["high"] >= first["open"] and second["low"] <= second["close"]
 
+    # The same loader read again after another move: the earlier candles stay, the new one is added.
+    web3.provider.make_request("evm_setNextBlockTimestamp", [start + 125])
+    simulator.move_price("ETH-USDC", Decimal("330"))
+    again = loader.candles(loader.pair("ETH"))
+    assert list(again.index[-3:]) == [pd.Timestamp(start + 60 * k, unit="s") for k in range(3)]
+    assert abs(again.iloc[-1]["close"] - 330) / 330 < 1e-4
+    assert again.iloc[:-1].equals(candles)
+
 
 def test_min_gas_balance_and_stale_data_stop_before_trading(live_config):
     import pytest

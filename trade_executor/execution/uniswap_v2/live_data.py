@@ -8,6 +8,7 @@ events, so the same strategy module and indicators run live as in a backtest.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
@@ -23,6 +24,16 @@ from trade_executor.market.universe import TradingUniverse
 SYNC_TOPIC = "0x" + Web3.keccak(text="Sync(uint112,uint112)").hex().removeprefix("0x")
 
 
+@dataclass
+class _PoolHistory:
+    """A pool's mid prices read so far, and the first block not yet read."""
+
+    next_block: int
+    base_is_token0: bool
+    timestamps: list[int] = field(default_factory=list)
+    prices: list[float] = field(default_factory=list)
+
+
 class ChainMarketDataLoader:
     def __init__(self, web3: Web3, routing: UniswapV2Routing, *, chain_id: int, exchange_slug: str, reserve_symbol: str, tokens: dict[str, str], time_frame: pd.Timedelta, from_block: int = 0):
         self.web3 = web3
@@ -34,6 +45,7 @@ class ChainMarketDataLoader:
         self.from_block = from_block
         self.reserve_asset = self.asset(reserve_symbol)
         self._block_times: dict[int, int] = {}
+        self._history: dict[str, _PoolHistory] = {}
 
     def asset(self, symbol: str) -> AssetIdentifier:
         address = self.tokens.get(symbol.upper())
@@ -61,25 +73,32 @@ class ChainMarketDataLoader:
         return self.embedded([p.split("-")[0] for p in pairs], **options)
 
     def candles(self, pair: TradingPairIdentifier) -> pd.DataFrame:
-        """Candles of the pool's mid price from every Sync event since ``from_block``."""
+        """Candles of the pool's mid price from every Sync event since ``from_block``.
+
+        Events already read are kept: each cycle fetches only the blocks since the previous one.
+        """
         route = self.routing.route(pair.quote.address, pair.base.address)
         if route.hops != 1:
             raise DataError(f"{pair.ticker} trades through {route.hops} pools; live candles need a direct pool.")
         pool = route.pools[0]
-        token0 = self.routing.pool_contract(pool).functions.token0().call()
-        base_is_token0 = token0.lower() == pair.base.address.lower()
-        logs = self.web3.eth.get_logs({"address": pool, "topics": [SYNC_TOPIC], "fromBlock": self.from_block, "toBlock": "latest"})
-        timestamps, prices = [], []
-        scale = Decimal(10) ** (pair.base.decimals - pair.quote.decimals)
-        for log in logs:
-            data = bytes(log["data"])
-            reserve0, reserve1 = int.from_bytes(data[:32], "big"), int.from_bytes(data[32:64], "big")
-            reserve_base, reserve_quote = (reserve0, reserve1) if base_is_token0 else (reserve1, reserve0)
-            if reserve_base == 0:
-                continue
-            timestamps.append(self._block_time(log["blockNumber"]))
-            prices.append(float(Decimal(reserve_quote) / Decimal(reserve_base) * scale))
-        return candles_from_prices(timestamps, prices, self.time_frame)
+        history = self._history.get(pool)
+        if history is None:
+            token0 = self.routing.pool_contract(pool).functions.token0().call()
+            history = self._history[pool] = _PoolHistory(self.from_block, token0.lower() == pair.base.address.lower())
+        latest = self.web3.eth.block_number
+        if history.next_block <= latest:
+            logs = self.web3.eth.get_logs({"address": pool, "topics": [SYNC_TOPIC], "fromBlock": history.next_block, "toBlock": latest})
+            scale = Decimal(10) ** (pair.base.decimals - pair.quote.decimals)
+            for log in logs:
+                data = bytes(log["data"])
+                reserve0, reserve1 = int.from_bytes(data[:32], "big"), int.from_bytes(data[32:64], "big")
+                reserve_base, reserve_quote = (reserve0, reserve1) if history.base_is_token0 else (reserve1, reserve0)
+                if reserve_base == 0:
+                    continue
+                history.timestamps.append(self._block_time(log["blockNumber"]))
+                history.prices.append(float(Decimal(reserve_quote) / Decimal(reserve_base) * scale))
+            history.next_block = latest + 1
+        return candles_from_prices(history.timestamps, history.prices, self.time_frame)
 
     def _block_time(self, number: int) -> int:
         found = self._block_times.get(number)

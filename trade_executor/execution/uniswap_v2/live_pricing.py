@@ -13,7 +13,7 @@ from trade_executor.state import Portfolio
 class UniswapV2LivePricing:
     """The pool's mid price now (before fees), along the same route a trade would take."""
 
-    def __init__(self, routing: UniswapV2Routing, liquidity_token_decimals: int = 6):
+    def __init__(self, routing: UniswapV2Routing):
         self.routing = routing
 
     def get_mid_price(self, pair: TradingPairIdentifier) -> Decimal:

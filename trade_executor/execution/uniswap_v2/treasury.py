@@ -34,12 +34,14 @@ def sync_treasury(web3: Web3, state: State, wallet: str, reserve: AssetIdentifie
     start = (live.treasury_synced_block + 1) if live.treasury_synced_block is not None else 0
     if start > latest:
         return []
-    ours = our_transaction_hashes(state)
+    ours: set[str] | None = None  # every trade's hashes: built only when a transfer needs classifying
     notes = []
     for direction, cause, sign in (("to", BalanceUpdateCause.deposit, 1), ("from", BalanceUpdateCause.withdrawal, -1)):
         topics = [("0x" + TRANSFER_TOPIC), None, _topic_for(wallet)] if direction == "to" else [("0x" + TRANSFER_TOPIC), _topic_for(wallet)]
         logs = web3.eth.get_logs({"address": reserve.address, "topics": topics, "fromBlock": start, "toBlock": latest})
         for log in logs:
+            if ours is None:
+                ours = our_transaction_hashes(state)
             tx_hash = Web3.to_hex(log["transactionHash"]).lower()
             if tx_hash in ours:
                 continue
