@@ -5,6 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --with-browser: also install Debian's chromium, which the browser tests (HTML report, dashboard)
+# drive through playwright. Browser downloads are not possible here, so it comes from apt.
+WITH_BROWSER=0
+for arg in "$@"; do
+    case "$arg" in
+        --with-browser) WITH_BROWSER=1 ;;
+        *) echo "Unknown option $arg. Usage: scripts/setup.sh [--with-browser]" >&2; exit 2 ;;
+    esac
+done
+
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
 STAMP="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
@@ -38,4 +48,14 @@ if [ ! -f "$STAMP" ]; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
     rm -f "$VENV"/.installed-*
     touch "$STAMP"
+fi
+
+if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian's chromium for the browser tests" >&2
+        apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >&2
+    else
+        echo "chromium not found and cannot be installed here (needs root and apt-get): the browser tests will be skipped (they fail under CI=true)." >&2
+    fi
 fi

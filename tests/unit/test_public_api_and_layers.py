@@ -19,10 +19,13 @@ ALLOWED = {
     "execution": {"state", "market", "chain"},
     "strategy": {"state", "market", "execution"},
     "runner": {"state", "market", "execution", "strategy", "chain"},
-    "reporting": {"state"},
+    "reporting": {"state", "market", "strategy"},
     "testing": {"state", "market", "execution", "strategy", "runner"},
     "replay": {"state", "market", "execution", "strategy", "runner", "chain", "devnet"},
-    "cli": {"state", "market", "execution", "strategy", "runner", "reporting", "chain", "devnet", "replay"},
+    "research": {"state", "market", "execution", "strategy", "runner", "reporting"},
+    "webhook": {"state", "reporting", "runner"},
+    "monitoring": {"state", "reporting", "runner"},
+    "cli": {"state", "market", "execution", "strategy", "runner", "reporting", "chain", "devnet", "replay", "research", "webhook", "monitoring"},
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from typing import Protocol
@@ -38,7 +39,9 @@ class StrategyCycle:
         sync_treasury: CycleHook | None = None,
         accounting_check: CycleHook | None = None,
         approve: Callable[[list[TradeExecution]], list[TradeExecution]] | None = None,
+        step_seconds: dict[str, float] | None = None,
     ):
+        """``step_seconds``, when given, receives each step's wall time (live metrics); backtests pass None."""
         self.strategy = strategy
         self.input = strategy_input
         self.state: State = strategy_input.state
@@ -48,9 +51,12 @@ class StrategyCycle:
         self.sync_treasury = sync_treasury
         self.accounting_check = accounting_check
         self.approve = approve
+        self.step_seconds = step_seconds
         self._last_cash: tuple[object, float] = (None, 0.0)
 
     def tick(self, cycle: int, timestamp: datetime.datetime) -> list[TradeExecution]:
+        if self.step_seconds is not None:
+            return self._timed_tick(cycle, timestamp)
         state = self.state
         if self.sync_treasury is not None:
             self.sync_treasury(timestamp, state)
@@ -65,6 +71,35 @@ class StrategyCycle:
         if trades:
             self.execution.execute_trades(timestamp, state, trades)
         self.record_statistics(timestamp)
+        state.cycle = cycle
+        return trades
+
+    def _timed_tick(self, cycle: int, timestamp: datetime.datetime) -> list[TradeExecution]:
+        """The same steps as tick(), each timed into step_seconds (kept apart so backtests pay nothing)."""
+        state = self.state
+        timings = self.step_seconds
+        clock = time.perf_counter
+
+        def timed(step, call, *args):
+            started = clock()
+            try:
+                return call(*args)
+            finally:
+                timings[step] = timings.get(step, 0.0) + clock() - started
+
+        if self.sync_treasury is not None:
+            timed("sync_treasury", self.sync_treasury, timestamp, state)
+        if self.accounting_check is not None:
+            timed("accounting_check", self.accounting_check, timestamp, state)
+        if state.portfolio.open_positions:
+            timed("revalue", self.valuation.revalue, timestamp, state.portfolio)
+        trades = timed("decide", self.decide, cycle, timestamp)
+        if trades and self.approve is not None:
+            trades = timed("approve", self.approve, trades)
+            self.position_manager.discard_unreturned(trades)
+        if trades:
+            timed("execute", self.execution.execute_trades, timestamp, state, trades)
+        timed("record_statistics", self.record_statistics, timestamp)
         state.cycle = cycle
         return trades
 

@@ -29,6 +29,7 @@ from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy, recov
 from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
 from trade_executor.execution.uniswap_v2.treasury import check_accounts, sync_treasury
 from trade_executor.runner.cycle import StrategyCycle
+from trade_executor.runner.observers import CycleReport, LiveObserver, ObserverGroup
 from trade_executor.state import JSONFileStore, LiveInfo, ReservePosition, State, TradeExecution
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode, UniverseOptions
 from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, closed_candle_counts, compute_indicators
@@ -62,12 +63,14 @@ class LiveConfig:
     approve: Callable[[list[TradeExecution]], list[TradeExecution]] | None = None
     from_block: int = 0
     clock: Callable[[], datetime.datetime] = field(default=lambda: datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
+    observers: tuple[LiveObserver, ...] = ()
 
 
 class LiveTrader:
     def __init__(self, config: LiveConfig, strategy: StrategyModule | None = None, loader=None):
         """``loader`` replaces the chain-backed market data (the replay feeds history through it)."""
         self.config = config
+        self.observers = ObserverGroup(config.observers)
         self.strategy = strategy or load_strategy_module(config.strategy_file)
         self.web3 = create_web3(config.json_rpc_url.get_secret_value())
         check_chain_id(self.web3, self.strategy.chain_id)
@@ -76,7 +79,7 @@ class LiveTrader:
         self.routing = UniswapV2Routing(self.web3, config.factory, config.router, intermediaries=config.intermediaries)
         self.pricing = UniswapV2LivePricing(self.routing)
         self.valuation = UniswapV2PoolRevaluator(self.pricing)
-        self.store = JSONFileStore(config.state_file or Path("state") / f"{self.strategy.strategy_id}.json")
+        self.store = JSONFileStore(config.state_file or Path("state") / f"{self.strategy.strategy_id}.json", on_saved=self.observers.state_saved if self.observers else None)
         self.state = self._load_or_create_state()
         self.loader = loader or ChainMarketDataLoader(
             self.web3, self.routing, chain_id=self.strategy.chain_id, exchange_slug=self.strategy.exchange_slug,
@@ -150,12 +153,15 @@ class LiveTrader:
         balance = Decimal(self.web3.eth.get_balance(self.wallet.address)).scaleb(-18)
         if balance < self.config.min_gas_balance:
             raise StopError(f"The hot wallet {self.wallet.address} has {balance} of the native token for gas, below MIN_GAS_BALANCE {self.config.min_gas_balance}. Top it up.")
+        self.observers.gas_checked(balance)
         return balance
 
     # --- the cycle -----------------------------------------------------------------------------
 
     def run_cycle(self, timestamp: datetime.datetime) -> list[TradeExecution]:
         """One live tick: fresh universe and indicators, then the same cycle a backtest runs."""
+        started = time.perf_counter()
+        step_seconds: dict[str, float] = {}
         self.check_gas()
         universe = self.build_universe()
         self._check_data_age(universe, timestamp)
@@ -172,11 +178,17 @@ class LiveTrader:
         cycle = StrategyCycle(
             self.strategy, strategy_input, self.valuation, self.execution,
             sync_treasury=lambda ts, state: self.sync_and_check(ts), approve=self.config.approve,
+            step_seconds=step_seconds if self.observers else None,
         )
         trades = cycle.tick(self.state.cycle + 1, timestamp)
         self.state.live.last_cycle_at = timestamp
         self.state.live.cycles_completed += 1
         self.save()
+        if self.observers:
+            if trades:
+                self.observers.trades_executed(trades, self.state)
+            report = CycleReport(self.state.cycle, timestamp, trades, time.perf_counter() - started, step_seconds)
+            self.observers.cycle_finished(report, self.state)
         return trades
 
     def _check_data_age(self, universe, timestamp: datetime.datetime) -> None:
@@ -193,6 +205,8 @@ class LiveTrader:
         portfolio = self.state.portfolio
         candidates = [p for p in portfolio.open_positions.values() if p.stop_loss is not None or p.take_profit is not None]
         if not candidates or self.universe is None:
+            if self.observers:
+                self.observers.triggers_checked(timestamp, [], self.state)
             return []
         position_manager = PositionManager(self.state, self.universe, self.pricing, self.strategy.parameters.minimum_trade_value)
         position_manager.begin_cycle(timestamp)
@@ -210,10 +224,13 @@ class LiveTrader:
                     trades += position_manager.close_position_at(position, Decimal(repr(price)), trade_type=kind, trigger_price=level, notes=f"{kind.value} at {level:.6f}")
         finally:
             self.routing.end_snapshot()
-        if not trades:
-            return trades
-        self.execution.execute_trades(timestamp, self.state, trades)
-        self.save()
+        if trades:
+            self.execution.execute_trades(timestamp, self.state, trades)
+            self.save()
+        if self.observers:
+            if trades:
+                self.observers.trades_executed(trades, self.state)
+            self.observers.triggers_checked(timestamp, trades, self.state)
         return trades
 
     # --- scheduling ----------------------------------------------------------------------------
@@ -225,8 +242,21 @@ class LiveTrader:
         return boundary + datetime.timedelta(minutes=self.config.cycle_offset_minutes)
 
     def run(self, sleep: Callable[[float], None] = time.sleep) -> int:
-        """Run cycles until MAX_CYCLES (or one with RUN_SINGLE_CYCLE); return the cycles run."""
+        """Run cycles until MAX_CYCLES (or one with RUN_SINGLE_CYCLE); return the cycles run.
+
+        Observers hear of a crash before the exception goes on to the caller.
+        """
+        try:
+            cycles = self._run(sleep)
+        except Exception as error:
+            self.observers.crashed(error, self.state)
+            raise
+        self.observers.stopped(cycles)
+        return cycles
+
+    def _run(self, sleep: Callable[[float], None]) -> int:
         self.recover()
+        self.observers.started(self.state)
         if self.config.run_single_cycle:
             self.run_cycle(self.config.clock())
             return 1

@@ -12,8 +12,10 @@ from trade_executor.state.state import State
 
 
 class JSONFileStore:
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, on_saved=None):
+        """``on_saved(data)`` receives the exact bytes of each successful save (the webhook serves them)."""
         self.path = Path(path)
+        self.on_saved = on_saved
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -47,6 +49,8 @@ class JSONFileStore:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+        if self.on_saved is not None:
+            self.on_saved(data)
 
     def __repr__(self) -> str:
         return f"<JSONFileStore {self.path}>"

@@ -1,0 +1,1 @@
+"""Notifications (Discord, Telegram), log formats and shipping (JSON lines, Logstash), statsd metrics."""

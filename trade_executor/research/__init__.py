@@ -1,0 +1,1 @@
+"""Parameter search: grid search, Optuna, walk-forward, on local processes or a Dask cluster."""

@@ -1,0 +1,94 @@
+"""What the live trader tells the outside world: the webhook's status, notifications, metrics.
+
+The trader calls these on its own thread with values it will not change afterwards (the state
+file's bytes, plain numbers), so a reader on another thread (the HTTP server) never touches the
+live state. An observer that fails is logged and skipped: reporting never stops trading.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from trade_executor.state import State, TradeExecution
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    cycle: int
+    timestamp: datetime.datetime
+    trades: list[TradeExecution]
+    seconds: float
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+
+class LiveObserver:
+    """Override what you need; every method is called on the trader's thread."""
+
+    def started(self, state: State) -> None:
+        """After recovery, before the first cycle."""
+
+    def gas_checked(self, balance) -> None:
+        """The hot wallet's native token balance (Decimal), read before each cycle."""
+
+    def cycle_finished(self, report: CycleReport, state: State) -> None:
+        """After the cycle's state is saved."""
+
+    def triggers_checked(self, timestamp: datetime.datetime, trades: list[TradeExecution], state: State) -> None:
+        """After a stop-loss / take-profit pass between cycles (trades is empty when nothing fired)."""
+
+    def trades_executed(self, trades: list[TradeExecution], state: State) -> None:
+        """After trades were broadcast and their outcome recorded (success, failure or unresolved)."""
+
+    def state_saved(self, data: bytes) -> None:
+        """The exact bytes just written to the state file."""
+
+    def crashed(self, error: BaseException, state: State | None) -> None:
+        """The trader stopped with an exception; it is re-raised after the observers ran."""
+
+    def stopped(self, cycles: int) -> None:
+        """The trader ended normally (MAX_CYCLES, RUN_SINGLE_CYCLE)."""
+
+
+class ObserverGroup(LiveObserver):
+    """Fans out to several observers; one failing observer is logged and the others still run."""
+
+    def __init__(self, observers=()):
+        self.observers = list(observers)
+
+    def __bool__(self) -> bool:
+        return bool(self.observers)
+
+    def _each(self, method: str, *args) -> None:
+        for observer in self.observers:
+            try:
+                getattr(observer, method)(*args)
+            except Exception:
+                logger.exception("Observer %s failed in %s; trading goes on", type(observer).__name__, method)
+
+    def started(self, state):
+        self._each("started", state)
+
+    def gas_checked(self, balance):
+        self._each("gas_checked", balance)
+
+    def cycle_finished(self, report, state):
+        self._each("cycle_finished", report, state)
+
+    def triggers_checked(self, timestamp, trades, state):
+        self._each("triggers_checked", timestamp, trades, state)
+
+    def trades_executed(self, trades, state):
+        self._each("trades_executed", trades, state)
+
+    def state_saved(self, data):
+        self._each("state_saved", data)
+
+    def crashed(self, error, state):
+        self._each("crashed", error, state)
+
+    def stopped(self, cycles):
+        self._each("stopped", cycles)
