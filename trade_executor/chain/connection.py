@@ -1,43 +1,150 @@
-"""A JSON-RPC connection with timeouts, and retries only where a retry is harmless.
+"""A JSON-RPC connection with timeouts, retries only where a retry is harmless, and fallback nodes.
 
 Reads are retried on transient failures (connection refused, HTTP 5xx, timeouts).
 ``eth_sendRawTransaction`` is never retried here: the broadcaster decides, because an answer
 lost on the way back may mean the node did accept the transaction.
+
+A URL value may list several nodes separated by spaces (``JSON_RPC_ETHEREUM="https://a https://b"``):
+a node that does not answer, or answers with an HTTP error, hands the request to the next one.
+Any JSON-RPC answer (a result or an error) is final and never asked of another node.
+
+``eth_sendRawTransaction`` follows the same rule, once through the list and without the retry
+rounds: when the first node gave no JSON-RPC answer (refused, dropped the connection, timed out,
+HTTP 5xx) the same signed bytes go to the next node. That node may be the second to receive a
+transaction the first one did accept; sending identical bytes twice is harmless (same hash and
+nonce, so at most one is mined, and a node that already has it answers "already known", which the
+broadcaster counts as accepted). A node that answered, accepting or refusing, is never second-guessed.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from typing import Any
+
 import requests
 from web3 import HTTPProvider, Web3
+from web3._utils.caching import handle_request_caching
+from web3.providers.base import JSONBaseProvider
 from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
 
 from trade_executor.errors import ConfigurationError
+from trade_executor.secrets import redact_url as redact_secret_url
+from trade_executor.secrets import register_secret
+
+logger = logging.getLogger(__name__)
 
 SAFE_TO_RETRY = [method for method in REQUEST_RETRY_ALLOWLIST if method != "eth_sendRawTransaction"]
 TRANSIENT_ERRORS = (requests.ConnectionError, requests.HTTPError, requests.Timeout)
+BACKOFF_SECONDS = 0.1
+# After a fallback, requests stay on the node that answered; the first node is tried again after this.
+PRIMARY_RETRY_SECONDS = 60.0
 
 
 def create_web3(url: str, *, timeout: float = 10.0, retries: int = 3) -> Web3:
-    if not url.startswith(("http://", "https://")):
-        raise ConfigurationError(f"JSON-RPC URL {redact_url(url)!r} is not an http(s):// URL.")
+    """A Web3 for one node URL, or for several separated by spaces (tried in order, see the module)."""
+    urls = url.split()
+    if not urls:
+        raise ConfigurationError("No JSON-RPC URL given. Set JSON_RPC_<CHAIN> (or --json-rpc-url) to the node's http(s):// URL.")
+    for each in urls:
+        if not each.startswith(("http://", "https://")):
+            raise ConfigurationError(f"JSON-RPC URL {redact_url(each)!r} is not an http(s):// URL.")
+        if redact_secret_url(each) != each:
+            register_secret(each)  # a key in the path or query: masked in logs and errors from now on
+    if len(urls) == 1:
+        provider = _http_provider(urls[0], timeout, retries=retries)
+    else:
+        provider = FallbackProvider([_http_provider(each, timeout, retries=None) for each in urls], retries=retries)
+    # The chain id never changes under a connection, and web3 asks for it for every transaction.
+    provider.cache_allowed_requests = True
+    provider.cacheable_requests = {"eth_chainId", "net_version"}
+    return Web3(provider)
+
+
+def _http_provider(url: str, timeout: float, *, retries: int | None) -> HTTPProvider:
     session = None
     if _is_loopback(url):
         # requests reads the proxy variables from the environment on every call (a third of a local
         # round trip); a node on this machine is never behind a proxy.
         session = requests.Session()
         session.trust_env = False
-    provider = HTTPProvider(
-        url,
-        request_kwargs={"timeout": timeout},
-        session=session,
-        exception_retry_configuration=ExceptionRetryConfiguration(
-            errors=TRANSIENT_ERRORS, retries=retries + 1, backoff_factor=0.1, method_allowlist=SAFE_TO_RETRY  # web3 counts attempts
-        ),
-    )
-    # The chain id never changes under a connection, and web3 asks for it for every transaction.
-    provider.cache_allowed_requests = True
-    provider.cacheable_requests = {"eth_chainId", "net_version"}
-    return Web3(provider)
+    retry = None
+    if retries is not None:
+        retry = ExceptionRetryConfiguration(
+            errors=TRANSIENT_ERRORS, retries=retries + 1, backoff_factor=BACKOFF_SECONDS, method_allowlist=SAFE_TO_RETRY  # web3 counts attempts
+        )
+    return HTTPProvider(url, request_kwargs={"timeout": timeout}, session=session, exception_retry_configuration=retry)
+
+
+class FallbackProvider(JSONBaseProvider):
+    """Several HTTP nodes in order of preference; a transport failure moves the request to the next."""
+
+    def __init__(self, nodes: list[HTTPProvider], *, retries: int = 3, primary_retry_seconds: float = PRIMARY_RETRY_SECONDS):
+        super().__init__()
+        self.nodes = nodes
+        self.retries = retries
+        self.primary_retry_seconds = primary_retry_seconds
+        self.endpoint_uri = nodes[0].endpoint_uri  # what callers that show "the" node read
+        self._lock = threading.Lock()
+        self._current = 0
+        self._since = 0.0
+
+    def __str__(self) -> str:
+        return "JSON-RPC nodes " + " ".join(redact_url(str(node.endpoint_uri)) for node in self.nodes)
+
+    @handle_request_caching
+    def make_request(self, method, params: Any):
+        return self._ask(lambda node: node.make_request(method, params), [method])
+
+    def make_batch_request(self, batch_requests):
+        return self._ask(lambda node: node.make_batch_request(batch_requests), [method for method, _ in batch_requests])
+
+    def _ask(self, call, methods: list[str]):
+        rounds = self.retries + 1 if all(m in SAFE_TO_RETRY for m in methods) else 1
+        failures: list[str] = []
+        last: Exception | None = None
+        for attempt in range(rounds):
+            if attempt:
+                time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            for index in self._order():
+                node = self.nodes[index]
+                try:
+                    answer = call(node)
+                except TRANSIENT_ERRORS as e:
+                    failures.append(f"{redact_url(str(node.endpoint_uri))} ({_reason(e)})")
+                    logger.warning("JSON-RPC node %s gave no answer to %s (%s); trying the next node", redact_url(str(node.endpoint_uri)), methods[0], _reason(e))
+                    last = e
+                    continue
+                self._answered(index)
+                return answer
+        raise _sanitised(last, f"No JSON-RPC node answered {methods[0]}: {', '.join(failures)}")
+
+    def _order(self) -> list[int]:
+        with self._lock:
+            if self._current and time.monotonic() - self._since >= self.primary_retry_seconds:
+                self._current = 0
+            start = self._current
+        return [(start + offset) % len(self.nodes) for offset in range(len(self.nodes))]
+
+    def _answered(self, index: int) -> None:
+        with self._lock:
+            if index != self._current:
+                logger.warning("Using JSON-RPC node %s from now on", redact_url(str(self.nodes[index].endpoint_uri)))
+                self._current, self._since = index, time.monotonic()
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code}"
+    return type(error).__name__
+
+
+def _sanitised(error: Exception, message: str) -> Exception:
+    """The same kind of error (callers catch requests' types), without the URLs requests puts in its text."""
+    if isinstance(error, requests.HTTPError):
+        return requests.HTTPError(message, response=error.response)
+    return type(error)(message)
 
 
 def _is_loopback(url: str) -> bool:

@@ -16,6 +16,8 @@ from trade_executor.cli.live_options import (
     Factory,
     FromBlock,
     JsonRpcUrl,
+    KeystoreFile,
+    KeystorePassword,
     MaxCycles,
     MaxDataDelay,
     MinGasBalance,
@@ -25,6 +27,20 @@ from trade_executor.cli.live_options import (
     TriggerCheck,
     Unresolved,
     UnresolvedTrades,
+)
+from trade_executor.cli.monitoring_options import (
+    DEFAULT_STATSD_PREFIX,
+    DEFAULT_TELEGRAM_API_URL,
+    DiscordWebhookUrl,
+    LogFormat,
+    LogFormatOption,
+    LogstashServer,
+    NotifyCycleSummaries,
+    StatsdHost,
+    StatsdPrefix,
+    TelegramApiKey,
+    TelegramApiUrl,
+    TelegramChatId,
 )
 from trade_executor.cli.options import (
     ApiKey,
@@ -39,6 +55,20 @@ from trade_executor.cli.options import (
     StateFile,
     StopLossOverride,
     StrategyFile,
+)
+from trade_executor.cli.report import CsvReport, HtmlReport, write_reports
+from trade_executor.cli.webhook_options import (
+    ExecutorId,
+    HttpCorsOrigins,
+    HttpEnabled,
+    HttpHost,
+    HttpPassword,
+    HttpPort,
+    HttpUsername,
+    IconUrl,
+    LongDescription,
+    Name,
+    ShortDescription,
 )
 from trade_executor.errors import ConfigurationError
 
@@ -65,8 +95,12 @@ def start(
     fill_model: FillModelOption = None,
     trading_strategy_api_key: ApiKey = None,
     log_level: LogLevelOption = LogLevel.info,
+    html_report: HtmlReport = None,
+    csv_report: CsvReport = None,
     json_rpc_url: JsonRpcUrl = None,
     private_key: PrivateKey = None,
+    keystore_file: KeystoreFile = None,
+    keystore_password: KeystorePassword = None,
     uniswap_v2_router: Router = None,
     uniswap_v2_factory: Factory = None,
     confirmation_block_count: ConfirmationBlocks = 1,
@@ -80,27 +114,63 @@ def start(
     approval_type: Approval = ApprovalType.unchecked,
     unresolved_trades: Unresolved = UnresolvedTrades.rebroadcast,
     from_block: FromBlock = 0,
+    discord_webhook_url: DiscordWebhookUrl = None,
+    telegram_api_key: TelegramApiKey = None,
+    telegram_chat_id: TelegramChatId = None,
+    telegram_api_url: TelegramApiUrl = DEFAULT_TELEGRAM_API_URL,
+    logstash_server: LogstashServer = None,
+    statsd_host: StatsdHost = None,
+    statsd_prefix: StatsdPrefix = DEFAULT_STATSD_PREFIX,
+    log_format: LogFormatOption = LogFormat.human,
+    notify_cycle_summaries: NotifyCycleSummaries = False,
+    http_enabled: HttpEnabled = False,
+    http_port: HttpPort = 3456,
+    http_host: HttpHost = "127.0.0.1",
+    http_username: HttpUsername = None,
+    http_password: HttpPassword = None,
+    http_cors_origins: HttpCorsOrigins = None,
+    executor_id: ExecutorId = None,
+    name: Name = None,
+    short_description: ShortDescription = None,
+    long_description: LongDescription = None,
+    icon_url: IconUrl = None,
 ) -> None:
     """Run a strategy: a backtest over history, or live from a hot wallet on a chain."""
     if execution_type is ExecutionType.uniswap_v2_hot_wallet:
-        setup_logging(log_level.value)
+        setup_logging(log_level.value, log_format=log_format.value, logstash_server=logstash_server)
         from trade_executor.cli.live_wiring import build_live_trader
+        from trade_executor.cli.monitoring_wiring import MonitoringSettings, build_monitoring_observers
 
-        trader = build_live_trader(
-            strategy_file, state_file, json_rpc_url=json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory,
-            confirmation_block_count=confirmation_block_count, confirmation_timeout=confirmation_timeout, cycle_offset_minutes=cycle_offset_minutes,
-            max_data_delay_minutes=max_data_delay_minutes, position_trigger_check_minutes=position_trigger_check_minutes, run_single_cycle=run_single_cycle,
-            max_cycles=max_cycles, min_gas_balance=min_gas_balance, approval_type=approval_type, unresolved_trades=unresolved_trades.value, from_block=from_block,
+        observers = build_monitoring_observers(MonitoringSettings(
+            discord_webhook_url, telegram_api_key, telegram_chat_id, telegram_api_url, statsd_host, statsd_prefix, notify_cycle_summaries,
+        ))
+
+        from trade_executor.cli.webhook_wiring import WebhookSettings, live_webhook
+
+        webhook_settings = WebhookSettings(
+            http_enabled, http_host, http_port, http_username, http_password, http_cors_origins,
+            executor_id, name, short_description, long_description, icon_url,
         )
-        typer.echo(f"Trading {trader.strategy.strategy_id} live from {trader.wallet.address}; state in {trader.store.path}")
-        cycles = trader.run()
-        typer.echo(f"Completed {cycles} cycle(s); state saved to {trader.store.path}")
+        with live_webhook(webhook_settings, strategy_file) as webhook:
+            trader = build_live_trader(
+                strategy_file, state_file, json_rpc_url=json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory,
+                keystore_file=keystore_file, keystore_password=keystore_password,
+                confirmation_block_count=confirmation_block_count, confirmation_timeout=confirmation_timeout, cycle_offset_minutes=cycle_offset_minutes,
+                max_data_delay_minutes=max_data_delay_minutes, position_trigger_check_minutes=position_trigger_check_minutes, run_single_cycle=run_single_cycle,
+                max_cycles=max_cycles, min_gas_balance=min_gas_balance, approval_type=approval_type, unresolved_trades=unresolved_trades.value, from_block=from_block,
+                observers=(*webhook.observers, *observers),
+            )
+            webhook.attach(trader)
+            typer.echo(f"Trading {trader.strategy.strategy_id} live from {trader.wallet.address}; state in {trader.store.path}")
+            cycles = trader.run()
+            typer.echo(f"Completed {cycles} cycle(s); state saved to {trader.store.path}")
         return
     if execution_type is not ExecutionType.backtest:
         raise ConfigurationError(f"EXECUTION_TYPE={execution_type.value} is not available: use backtest or uniswap_v2_hot_wallet.")
     run_backtest_command(
         strategy_file, state_file, backtest_start, backtest_end, backtest_candle_time_frame_override,
-        backtest_stop_loss_time_frame_override, fill_model, log_level,
+        backtest_stop_loss_time_frame_override, fill_model, log_level, log_format=log_format.value,
+        html_report=html_report, csv_report=csv_report,
     )
 
 
@@ -116,16 +186,19 @@ def backtest(
     fill_model: FillModelOption = None,
     trading_strategy_api_key: ApiKey = None,
     log_level: LogLevelOption = LogLevel.info,
+    html_report: HtmlReport = None,
+    csv_report: CsvReport = None,
 ) -> None:
     """Backtest a strategy over historical data (the same as `start --execution-type=backtest`)."""
     run_backtest_command(
         strategy_file, state_file, backtest_start, backtest_end, backtest_candle_time_frame_override,
         backtest_stop_loss_time_frame_override, fill_model, log_level,
+        html_report=html_report, csv_report=csv_report,
     )
 
 
-def run_backtest_command(strategy_file, state_file, start, end, candle_override, stop_loss_override, fill_model, log_level) -> None:
-    setup_logging(log_level.value)
+def run_backtest_command(strategy_file, state_file, start, end, candle_override, stop_loss_override, fill_model, log_level, log_format=None, html_report=None, csv_report=None) -> None:
+    setup_logging(log_level.value, log_format=log_format)
     from trade_executor.market.candles import format_time_frame
     from trade_executor.reporting.summary import calculate_summary, format_summary_table
     from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
@@ -157,9 +230,13 @@ def run_backtest_command(strategy_file, state_file, start, end, candle_override,
     typer.echo(f"Execution: {run.execution.describe()}")
     for warning in run.warnings:
         typer.secho(f"Warning: {warning}", fg=typer.colors.YELLOW, err=True)
-    result = run.run()
+    from trade_executor.reporting.progress import backtest_progress
+
+    with backtest_progress(run.timestamps) as progress:
+        result = run.run(progress)
     store.save(result.state)
     typer.echo("")
     typer.echo(format_summary_table(calculate_summary(result.state), result.warnings))
     typer.echo("")
     typer.echo(f"Ran {result.cycles:,} cycles in {result.loop_seconds:.2f} s; state saved to {store.path}")
+    write_reports(result.state, run, html_report, csv_report)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import sys
+import os
 from collections.abc import Callable
 from functools import wraps
 
@@ -12,13 +12,11 @@ import typer
 from trade_executor.errors import ConfigurationError, StrategyRuntimeError, TradeExecutorError
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper()),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
+def setup_logging(level: str, *, log_format: str | None = None, logstash_server: str | None = None) -> None:
+    """Log to stderr, human-readable or JSON lines (log_format, else LOG_FORMAT), secrets masked; optionally to Logstash too."""
+    from trade_executor.monitoring.logs import configure_logging
+
+    configure_logging(level, (log_format or os.environ.get("LOG_FORMAT") or "human").lower(), logstash_server)
 
 
 def reports_errors(command: Callable) -> Callable:

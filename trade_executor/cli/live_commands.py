@@ -8,25 +8,29 @@ from pathlib import Path
 import typer
 
 from trade_executor.cli.common import reports_errors, setup_logging
-from trade_executor.cli.live_options import Factory, JsonRpcUrl, PrivateKey, Router
+from trade_executor.cli.live_options import Factory, JsonRpcUrl, KeystoreFile, KeystorePassword, PrivateKey, Router
 from trade_executor.cli.options import LogLevel, LogLevelOption, StateFile, StrategyFile
 
 
-def _trader(strategy_file, state_file, json_rpc_url, private_key, router, factory, log_level):
+def _trader(strategy_file, state_file, json_rpc_url, private_key, router, factory, log_level, keystore_file=None, keystore_password=None):
     setup_logging(log_level.value)
     from trade_executor.cli.live_wiring import build_live_trader
 
-    return build_live_trader(strategy_file, state_file, json_rpc_url=json_rpc_url, private_key=private_key, router=router, factory=factory)
+    return build_live_trader(
+        strategy_file, state_file, json_rpc_url=json_rpc_url, private_key=private_key, router=router, factory=factory,
+        keystore_file=keystore_file, keystore_password=keystore_password,
+    )
 
 
 @reports_errors
 def check_wallet(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+                 keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
                  uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.warning) -> None:
     """Check the chain, the hot wallet's gas and reserve balances, gas pricing, and the route of every pair."""
     from trade_executor.chain.abi import load_abi
     from trade_executor.chain.gas import fetch_gas_pricing
 
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password)
     web3, reserve = trader.web3, trader.reserve
     typer.echo(" RPC details")
     typer.echo(f"   Chain id is {web3.eth.chain_id}")
@@ -53,13 +57,14 @@ def check_wallet(strategy_file: StrategyFile, state_file: StateFile = None, json
 
 @reports_errors
 def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+                       keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
                        uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info,
                        amount: float = typer.Option(1.0, "--amount", envvar="TEST_TRADE_AMOUNT", show_envvar=True, help="Value of the test buy in the reserve currency.")) -> None:
     """Buy and sell about 1 USD of the strategy's default asset through the real router."""
     from trade_executor.state import TradeStatus
     from trade_executor.strategy.position_manager import PositionManager
 
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password)
     trader.recover()
     now = trader.config.clock()
     trader.sync_and_check(now)
@@ -117,11 +122,12 @@ def show_positions(strategy_file: StrategyFile, state_file: StateFile = None) ->
 
 @reports_errors
 def close_all(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+              keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
               uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info) -> None:
     """Sell every open position now, through the router."""
     from trade_executor.strategy.position_manager import PositionManager
 
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password)
     trader.recover()
     now = trader.config.clock()
     universe = trader.build_universe()
@@ -137,12 +143,13 @@ def close_all(strategy_file: StrategyFile, state_file: StateFile = None, json_rp
 
 @reports_errors
 def repair(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+           keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
            uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info) -> None:
     """Resolve unfinished trades from the chain, then settle frozen positions to the wallet's real balances."""
     from trade_executor.execution.uniswap_v2.repair import repair_frozen_positions
     from trade_executor.execution.uniswap_v2.treasury import on_chain_balances
 
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password)
     for line in trader.recover():
         typer.echo(line)
     frozen = list(trader.state.portfolio.frozen_positions.values())
@@ -155,6 +162,7 @@ def repair(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_u
 
 @reports_errors
 def console(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
+            keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
             uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.warning) -> None:
     """Open a Python prompt with web3, state, universe, store, routing_state, pricing_model, valuation_method ready."""
     import code
@@ -162,7 +170,7 @@ def console(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_
 
     import pandas as pd
 
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level)
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password)
     names = {
         "web3": trader.web3, "state": trader.state, "universe": trader.build_universe(), "store": trader.store, "routing_state": trader.routing,
         "pricing_model": trader.pricing, "valuation_method": trader.valuation, "execution_model": trader.execution, "trader": trader,
@@ -179,9 +187,23 @@ def console(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_
     start_ipython(argv=[], user_ns=names)
 
 
-def new_wallet() -> None:
-    """Create a hot wallet: prints a new private key and its address. Store the key safely; it is shown once."""
+@reports_errors
+def new_wallet(keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None) -> None:
+    """Create a hot wallet: prints a new private key and its address, or with --keystore-file writes the key encrypted and prints only the address."""
     from trade_executor.chain.wallet import HotWallet
 
+    if keystore_file is None:
+        wallet, key = HotWallet.create()
+        typer.echo(f"private key={key}, account={wallet.address}")
+        return
+    from trade_executor.chain.keystore import write_keystore
+    from trade_executor.cli.live_wiring import ask_passphrase
+    from trade_executor.errors import ConfigurationError
+
+    if keystore_file.exists():  # checked before asking for a passphrase; write_keystore checks again atomically
+        raise ConfigurationError(f"Keystore file {keystore_file} already exists; it is never overwritten (it may hold the only copy of a key). Fix: choose another --keystore-file path.")
+    passphrase = keystore_password or ask_passphrase(f"Passphrase for the new keystore {keystore_file}", "--keystore-file is given", twice=True)
     wallet, key = HotWallet.create()
-    typer.echo(f"private key={key}, account={wallet.address}")
+    address = write_keystore(keystore_file, key, passphrase)
+    typer.echo(f"account={address}")
+    typer.echo(f"Wrote the encrypted key to {keystore_file}. Keep the passphrase: without it the key cannot be recovered.", err=True)

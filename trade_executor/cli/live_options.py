@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,8 +23,27 @@ def _opt(name: str, env: str, help: str, **kw):
     return typer.Option(name, envvar=env, show_envvar=True, help=help, **kw)
 
 
-JsonRpcUrl = Annotated[str | None, _opt("--json-rpc-url", "JSON_RPC_URL", "JSON-RPC node URL. Default: JSON_RPC_<CHAIN> for the strategy's chain (JSON_RPC_ANVIL, JSON_RPC_ETHEREUM, JSON_RPC_BINANCE, JSON_RPC_POLYGON, JSON_RPC_ARBITRUM).")]
-PrivateKey = Annotated[str | None, _opt("--private-key", "PRIVATE_KEY", "Hot wallet private key (hex). Never printed or stored in state.", show_default=False)]
+JsonRpcUrl = Annotated[
+    str | None,
+    _opt(
+        "--json-rpc-url", "JSON_RPC_URL",
+        "JSON-RPC node URL; several separated by spaces are fallbacks, tried in order. "
+        "Default: JSON_RPC_<CHAIN> for the strategy's chain (JSON_RPC_ANVIL, JSON_RPC_ETHEREUM, JSON_RPC_BINANCE, JSON_RPC_POLYGON, JSON_RPC_ARBITRUM).",
+    ),
+]
+PrivateKey = Annotated[str | None, _opt("--private-key", "PRIVATE_KEY", "Hot wallet private key (hex). Never printed or stored in state. Or use KEYSTORE_FILE.", show_default=False)]
+KeystoreFile = Annotated[
+    Path | None,
+    _opt("--keystore-file", "KEYSTORE_FILE", "Encrypted hot wallet key (Ethereum JSON keystore v3, as `new-wallet --keystore-file` writes), instead of PRIVATE_KEY."),
+]
+KeystorePassword = Annotated[
+    str | None,
+    _opt(
+        "--keystore-password", "KEYSTORE_PASSWORD",
+        "Passphrase of the keystore file. Prefer the environment variable, or leave it unset to be asked in a terminal: a command-line value is visible in `ps`.",
+        show_default=False,
+    ),
+]
 Router = Annotated[str | None, _opt("--uniswap-v2-router", "UNISWAP_V2_ROUTER", "Uniswap v2 compatible router address.")]
 Factory = Annotated[str | None, _opt("--uniswap-v2-factory", "UNISWAP_V2_FACTORY", "Uniswap v2 compatible factory address.")]
 ConfirmationBlocks = Annotated[int, _opt("--confirmation-block-count", "CONFIRMATION_BLOCK_COUNT", "Blocks a transaction must be under before it counts as confirmed.", min=1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,13 +19,32 @@ def tokens_from_environment() -> dict[str, str]:
 
 
 def json_rpc_url_for(chain_id: int, explicit: str | None) -> str:
-    if explicit:
-        return explicit
+    """The node URL(s) for the chain: several, separated by spaces, are fallbacks tried in order."""
+    if explicit and explicit.strip():
+        return " ".join(explicit.split())
     name = f"JSON_RPC_{CHAIN_ENV_NAMES.get(chain_id, str(chain_id))}"
     value = os.environ.get(name, "").split()
     if not value:
         raise ConfigurationError(f"No JSON-RPC URL for chain {chain_id}: set {name} (or --json-rpc-url).")
-    return value[0]
+    return " ".join(value)
+
+
+def hot_wallet_key(private_key: str | None, keystore_file: Path | None, keystore_password: str | None) -> str | None:
+    """The key from PRIVATE_KEY, or decrypted from KEYSTORE_FILE (passphrase from KEYSTORE_PASSWORD or a prompt)."""
+    if not keystore_file:
+        return private_key
+    if private_key:
+        raise ConfigurationError("Both PRIVATE_KEY and KEYSTORE_FILE are set. Fix: keep one of them (the keystore file is the safer).")
+    from trade_executor.chain.keystore import read_keystore
+
+    return read_keystore(keystore_file, keystore_password or ask_passphrase(f"Passphrase of keystore {keystore_file}", "KEYSTORE_FILE is set"))
+
+
+def ask_passphrase(prompt: str, why: str, *, twice: bool = False) -> str:
+    """Ask in a terminal only: a service or a pipe has no one to answer, so it gets a clear error instead."""
+    if not sys.stdin.isatty():
+        raise ConfigurationError(f"{why}, but KEYSTORE_PASSWORD is not set and there is no terminal to ask for the passphrase. Fix: set KEYSTORE_PASSWORD (in a secret .env file), or run the command in a terminal.")
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=twice, err=True)
 
 
 def ask_on_console(trades):
@@ -36,15 +56,16 @@ def ask_on_console(trades):
     return trades
 
 
-def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_url, private_key, router, factory, **settings):
+def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_url, private_key, router, factory, keystore_file=None, keystore_password=None, **settings):
     from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy
     from trade_executor.runner.live import LiveConfig, LiveTrader
     from trade_executor.strategy.module import load_strategy_module
 
     strategy = load_strategy_module(strategy_file)
-    missing = [name for name, value in (("PRIVATE_KEY", private_key), ("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory)) if not value]
+    missing = [name for name, value in (("PRIVATE_KEY (or KEYSTORE_FILE)", private_key or keystore_file), ("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory)) if not value]
     if missing:
         raise ConfigurationError(f"Live trading needs {', '.join(missing)}: set them in the environment or an --env-file (`trade-executor devnet` writes one).")
+    private_key = hot_wallet_key(private_key, keystore_file, keystore_password)
     tokens = tokens_from_environment()
     approval = settings.pop("approval_type", ApprovalType.unchecked)
     config = LiveConfig(

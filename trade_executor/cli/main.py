@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -9,8 +10,13 @@ import typer
 from trade_executor.cli import live_commands
 from trade_executor.cli.backtest import backtest, start
 from trade_executor.cli.check_universe import check_universe
+from trade_executor.cli.common import reports_errors
 from trade_executor.cli.devnet import devnet
+from trade_executor.cli.grid_search import grid_search
+from trade_executor.cli.optimise import optimise
 from trade_executor.cli.replay import replay
+from trade_executor.cli.report import report
+from trade_executor.cli.show_config import show_config
 
 app = typer.Typer(
     name="trade-executor",
@@ -23,16 +29,19 @@ app = typer.Typer(
 
 
 @app.callback()
+@reports_errors
 def main(
+    ctx: typer.Context,
     env_file: list[Path] = typer.Option(  # noqa: B008 - Typer's declaration style
         None, "--env-file", help="Read environment variables from a Docker-style .env file before the command's options; repeatable, later files win. Variables already set in the shell win over files."
     ),
 ) -> None:
     """Take an algorithmic trading strategy from backtest to live trading on Uniswap v2 style DEXes."""
-    if env_file:
-        from trade_executor.cli.env_files import load_env_files
+    from trade_executor.cli.config_checks import prepare_environment
 
-        load_env_files(env_file)
+    # A command's --help works even with a malformed value (click has not parsed the command's arguments yet).
+    asks_for_help = "--help" in sys.argv[1:]
+    prepare_environment(env_file or [], environment_variables(ctx.command), check=not asks_for_help)
 
 
 @app.command()
@@ -51,6 +60,7 @@ def version() -> None:
 
 app.command()(start)
 app.command()(backtest)
+app.command("report")(report)
 app.command("check-universe")(check_universe)
 app.command("check-wallet")(live_commands.check_wallet)
 app.command("perform-test-trade")(live_commands.perform_test_trade)
@@ -59,18 +69,22 @@ app.command("close-all")(live_commands.close_all)
 app.command("repair")(live_commands.repair)
 app.command("console")(live_commands.console)
 app.command("new-wallet")(live_commands.new_wallet)
+app.command("show-config")(show_config)
+app.command("export", hidden=True, help="The same as show-config.")(show_config)
 app.command("replay")(replay)
 app.command("devnet")(devnet)
+app.command("grid-search")(grid_search)
+app.command("optimise")(optimise)
 
 
 if __name__ == "__main__":
     app()
 
 
-def environment_variables() -> list[str]:
+def environment_variables(group=None) -> list[str]:
     """Every environment variable any command reads, from the commands' own option definitions."""
     import typer.main
 
-    group = typer.main.get_command(app)
+    group = group or typer.main.get_command(app)
     names = {param.envvar for command in group.commands.values() for param in command.params if isinstance(param.envvar, str)}
     return sorted(names)

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,11 @@ class BacktestOptions:
     candle_time_frame_override: pd.Timedelta | None = None
     stop_loss_time_frame_override: pd.Timedelta | None = None
     fill_model: str | None = None
+
+
+class ProgressHook(Protocol):
+    def __call__(self, cycles_done: int) -> int:
+        """Show ``cycles_done``; return how many cycles to run before the next call."""
 
 
 @dataclass
@@ -194,23 +200,35 @@ class BacktestRun:
 
     # --- the loop ----------------------------------------------------------------------------
 
-    def run(self) -> BacktestResult:
+    def run(self, progress: ProgressHook | None = None) -> BacktestResult:
+        """Run every cycle; ``progress``, when given, is called between chunks of cycles it sizes itself."""
         state = self.state
         reserve = self.universe.reserve_asset
         state.portfolio.record_balance_update(BalanceUpdateCause.deposit, reserve, self.strategy.parameters.initial_cash, self.timestamps[0], notes="backtest initial cash")
-        tick = self.cycle.tick
-        pricing, indicators, portfolio = self.pricing, self.indicators, state.portfolio
-        last = len(self.timestamps) - 1
+        count = len(self.timestamps)
         started = time.perf_counter()
-        for i, timestamp in enumerate(self.timestamps):
+        done = 0
+        while done < count:
+            end = count if progress is None else min(count, done + max(1, progress(done)))
+            self._run_cycles(done, end)
+            done = end
+        if progress is not None:
+            progress(count)
+        elapsed = time.perf_counter() - started
+        self._finish()
+        return BacktestResult(state, self.universe, len(self.timestamps), elapsed, self.warnings)
+
+    def _run_cycles(self, first: int, end: int) -> None:
+        """Cycles ``first`` to ``end - 1``: the hot loop, with no per-cycle work for the progress display."""
+        tick = self.cycle.tick
+        pricing, indicators, portfolio = self.pricing, self.indicators, self.state.portfolio
+        last = len(self.timestamps) - 1
+        for i, timestamp in enumerate(self.timestamps[first:end], first):
             pricing.cursor = i
             indicators.cursor = i
             tick(i, timestamp)
             if portfolio.open_positions and i < last:
                 self._check_triggers(i)
-        elapsed = time.perf_counter() - started
-        self._finish()
-        return BacktestResult(state, self.universe, len(self.timestamps), elapsed, self.warnings)
 
     def _check_triggers(self, i: int) -> None:
         for position in list(self.state.portfolio.open_positions.values()):

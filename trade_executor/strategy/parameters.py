@@ -2,13 +2,20 @@
 
 Known engine parameters have fixed types and ranges; a strategy's own parameters are checked
 against their annotations (``fast_sma: int = 20``). Errors name the file, line and fix.
+
+A parameter may also be a search space: a list or ``range`` of values (``fast_sma: int = [12, 24]``),
+each value checked like a single one. Only a parameter search (``trade-executor grid-search``) may
+load such a module; it picks one combination per backtest through ``overrides``. Every other run
+refuses it, since a backtest or a live trader runs exactly one set of values.
 """
 
 from __future__ import annotations
 
 import ast
+import contextvars
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -87,8 +94,9 @@ ENGINE_PARAMETERS: dict[str, EngineParameter] = {
 class StrategyParameters:
     """Read-only attribute access to the checked values: ``input.parameters.fast_sma``."""
 
-    def __init__(self, values: dict[str, Any]):
+    def __init__(self, values: dict[str, Any], search_space: dict[str, list] | None = None):
         object.__setattr__(self, "_values", dict(values))
+        object.__setattr__(self, "_search_space", dict(search_space or {}))
 
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "_values")
@@ -104,12 +112,46 @@ class StrategyParameters:
     def as_dict(self) -> dict[str, Any]:
         return dict(object.__getattribute__(self, "_values"))
 
+    def search_space(self) -> dict[str, list]:
+        """Parameters given as a list or range, with their values as written (empty for a plain module)."""
+        return {name: list(values) for name, values in object.__getattribute__(self, "_search_space").items()}
+
     def __repr__(self) -> str:
         return f"Parameters({', '.join(f'{k}={v!r}' for k, v in self.as_dict().items())})"
 
 
-def read_parameters(parameters_class: type, *, path: str, source: str) -> StrategyParameters:
-    """Check a ``Parameters`` class and return its values, engine defaults filled in."""
+_SEARCH_ALLOWED: contextvars.ContextVar[bool] = contextvars.ContextVar("search_space_allowed", default=False)
+
+
+@contextmanager
+def allowing_search_space() -> Iterator[None]:
+    """Load strategy modules whose Parameters hold lists of values (the parameter search does)."""
+    token = _SEARCH_ALLOWED.set(True)
+    try:
+        yield
+    finally:
+        _SEARCH_ALLOWED.reset(token)
+
+
+def is_search_space(value: Any, annotation: Any = None) -> bool:
+    """A list or range is a set of values to try, unless its annotation says the list itself is the value."""
+    if not isinstance(value, (list, range)):
+        return False
+    if annotation is None:
+        return True
+    try:
+        TypeAdapter(annotation).validate_python(value, strict=True)
+    except Exception:
+        return True
+    return False
+
+
+def read_parameters(parameters_class: type, *, path: str, source: str, overrides: Mapping[str, Any] | None = None) -> StrategyParameters:
+    """Check a ``Parameters`` class and return its values, engine defaults filled in.
+
+    ``overrides`` replace values of the class (one combination of a search space); they are
+    checked exactly like values written in the module.
+    """
     lines = _assignment_lines(source)
     raw = {k: v for k, v in vars(parameters_class).items() if not k.startswith("_") and not callable(v) and not isinstance(v, (classmethod, staticmethod, property))}
     annotations = getattr(parameters_class, "__annotations__", {})
@@ -125,26 +167,69 @@ def read_parameters(parameters_class: type, *, path: str, source: str) -> Strate
         where = f"{path}:{line}" if line else path
         hint = f" (is {close[0]} a misspelling?)" if close else ""
         raise StrategyModuleError(f"{where}: Parameters has no initial_cash{hint}. Add `initial_cash = 10_000` to class Parameters.", path=path, line=line)
+    space = {name: list(value) for name, value in raw.items() if is_search_space(value, annotations.get(name))}
+    raw = _apply_overrides(raw, dict(overrides or {}), fail)
+    searching = [name for name in space if name not in (overrides or {})]
+    if searching and not _SEARCH_ALLOWED.get():
+        name = searching[0]
+        raise fail(
+            name,
+            f"is a search space {_shorten(raw[name])}, but a backtest or live run needs one value",
+            f"Give it a single value, or try every combination with `trade-executor grid-search --strategy-file={path}`.",
+        )
     values: dict[str, Any] = {}
     for name, spec in ENGINE_PARAMETERS.items():
-        value = raw.get(name, spec.default)
-        try:
-            values[name] = spec.check(value)
-        except ValueError as e:
-            raise fail(name, str(e), f"It is the {spec.help}.") from None
+        values[name] = _check_value(name, raw.get(name, spec.default), name in searching, lambda v, spec=spec: spec.check(v), spec.help, fail)
     for name, value in raw.items():
-        if name in ENGINE_PARAMETERS:
-            continue
-        if name in annotations:
-            try:
-                TypeAdapter(annotations[name]).validate_python(value, strict=True)
-            except ValidationError:
-                expected = getattr(annotations[name], "__name__", str(annotations[name]))
-                raise fail(name, f"is {value!r} ({type(value).__name__}), but is annotated as {expected}", f"Give it a {expected} value.") from None
-            except Exception:  # an annotation pydantic cannot check (a string annotation, a custom class): trust it
-                pass
-        values[name] = value
-    return StrategyParameters(values)
+        if name not in ENGINE_PARAMETERS:
+            values[name] = _check_value(name, value, name in searching, lambda v, name=name: _check_annotated(annotations.get(name), v), "", fail)
+    return StrategyParameters(values, space)
+
+
+def _apply_overrides(raw: dict[str, Any], overrides: dict[str, Any], fail) -> dict[str, Any]:
+    for name in overrides:
+        if name not in raw and name not in ENGINE_PARAMETERS:
+            close = difflib.get_close_matches(name, [*raw, *ENGINE_PARAMETERS], n=1)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            raise fail(name, "is not a parameter of this strategy", f"Search only parameters its class Parameters defines.{hint}")
+    return {**raw, **overrides}
+
+
+def _check_value(name: str, value: Any, searching: bool, check: Callable[[Any], Any], help: str, fail) -> Any:
+    """Check one value, or every value of a search space (the space then keeps its first checked value)."""
+    candidates = list(value) if searching else [value]
+    if not candidates:
+        raise fail(name, "is an empty search space []", "Give it at least one value.")
+    checked = []
+    for candidate in candidates:
+        try:
+            checked.append(check(candidate))
+        except ValueError as e:
+            which = f"value {candidate!r} of the search space " if searching else ""
+            raise fail(name, f"{which}{e}", f"It is the {help}." if help else "Fix the value.") from None
+        except TypeError as e:
+            expected = str(e)
+            which = f" (in the search space {_shorten(value)})" if searching else ""
+            raise fail(name, f"is {candidate!r} ({type(candidate).__name__}){which}, but is annotated as {expected}", f"Give it a {expected} value.") from None
+    return checked[0]
+
+
+def _check_annotated(annotation: Any, value: Any) -> Any:
+    """A strategy's own parameter against its annotation; TypeError(expected type name) when it does not fit."""
+    if annotation is None:
+        return value
+    try:
+        TypeAdapter(annotation).validate_python(value, strict=True)
+    except ValidationError:
+        raise TypeError(getattr(annotation, "__name__", str(annotation))) from None
+    except Exception:  # an annotation pydantic cannot check (a string annotation, a custom class): trust it
+        pass
+    return value
+
+
+def _shorten(values: Any) -> str:
+    text = repr(values)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _assignment_lines(source: str) -> dict[str, int]:

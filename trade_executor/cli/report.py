@@ -1,0 +1,143 @@
+"""`report`: the HTML and CSV reports of a saved backtest, and the options `start`/`backtest` share.
+
+The report needs the strategy's candles and indicators for its price charts: the command loads
+the strategy module, rebuilds its universe with the state's backtest range, and computes the
+indicators with the backtest's own code, as they stood at the last cycle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trade_executor.cli.common import parse_time_frame_option, reports_errors, setup_logging
+from trade_executor.cli.options import CandleOverride, LogLevel, LogLevelOption
+from trade_executor.errors import ConfigurationError
+
+HtmlReport = Annotated[
+    Path | None,
+    typer.Option(
+        "--html-report", envvar="HTML_REPORT", show_envvar=True,
+        help="Write a self-contained HTML report (summary, equity and drawdown, price charts with every trade, monthly returns, trade list) to this file.",
+    ),
+]  # fmt: skip
+CsvReport = Annotated[
+    Path | None,
+    typer.Option(
+        "--csv-report", envvar="CSV_REPORT", show_envvar=True,
+        help="Write trades.csv (one row per position, Decimal values exact) and equity.csv (the equity curve) into this folder.",
+    ),
+]  # fmt: skip
+ReportStateFile = Annotated[
+    Path,
+    typer.Option(
+        "--state-file",
+        envvar="STATE_FILE",
+        show_envvar=True,
+        help="The backtest's state file, e.g. state/eth-usd-sma-backtest.json.",
+    ),
+]
+ReportStrategyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--strategy-file", envvar="STRATEGY_FILE", show_envvar=True,
+        help="The strategy module, for its candles and indicators. Default: the file the state says the backtest ran.",
+    ),
+]  # fmt: skip
+
+
+@reports_errors
+def report(
+    state_file: ReportStateFile,
+    strategy_file: ReportStrategyFile = None,
+    html_report: HtmlReport = None,
+    csv_report: CsvReport = None,
+    backtest_candle_time_frame_override: CandleOverride = None,
+    log_level: LogLevelOption = LogLevel.warning,
+) -> None:
+    """Make the HTML and/or CSV report of a backtest from its saved state file."""
+    setup_logging(log_level.value)
+    if html_report is None and csv_report is None:
+        raise ConfigurationError("Nothing to write: give --html-report=FILE (HTML_REPORT) and/or --csv-report=DIR (CSV_REPORT).")
+    from trade_executor.state import JSONFileStore
+
+    if not state_file.exists():
+        raise ConfigurationError(
+            f"State file {state_file} does not exist: run the backtest first (it writes state/<strategy-id>-backtest.json), or pass --state-file=PATH."
+        )
+    state = JSONFileStore(state_file).load()
+    info = state.backtest
+    if info is None:
+        raise ConfigurationError(
+            f"State file {state_file} has no backtest section: `report` reads the state a backtest wrote (state/<strategy-id>-backtest.json)."
+        )
+    run = None
+    if html_report is not None:
+        strategy_path = strategy_file or Path(info.strategy_file)
+        if not strategy_path.exists():
+            raise ConfigurationError(
+                f"Strategy file {strategy_path} (recorded in {state_file}) does not exist: pass --strategy-file=PATH for the price charts."
+            )
+        run = _prepared_run(
+            state,
+            strategy_path,
+            parse_time_frame_option(backtest_candle_time_frame_override, "--backtest-candle-time-frame-override"),
+        )
+    write_reports(state, run, html_report, csv_report)
+
+
+def _prepared_run(state, strategy_path: Path, candle_override):
+    """A BacktestRun set up like the one that wrote ``state`` (not run): its universe and indicators."""
+    import pandas as pd
+
+    from trade_executor.market.candles import format_time_frame, parse_time_frame
+    from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
+    from trade_executor.strategy.context import ExecutionContext, ExecutionMode
+    from trade_executor.strategy.module import load_strategy_module
+
+    info = state.backtest
+    strategy = load_strategy_module(strategy_path)
+    if strategy.strategy_id != state.name:
+        typer.secho(
+            f"Warning: the state file is of strategy {state.name!r}, the strategy file {strategy_path} is {strategy.strategy_id!r}.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    cycle = parse_time_frame(info.cycle_duration)
+    if candle_override is None and cycle > strategy.cycle_duration:
+        candle_override = cycle  # the backtest ran a --backtest-candle-time-frame-override smoke run
+    options = BacktestOptions(
+        start=pd.Timestamp(info.start_at), end=pd.Timestamp(info.end_at), candle_time_frame_override=candle_override
+    )
+    universe = build_universe(strategy, options, ExecutionContext(ExecutionMode.backtesting, strategy.engine_version))
+    run = BacktestRun(strategy, universe, options)
+    if format_time_frame(run.cycle_duration) != info.cycle_duration:
+        raise ConfigurationError(
+            f"The backtest in the state ran {info.cycle_duration} cycles, the strategy with these options runs {format_time_frame(run.cycle_duration)}: "
+            f"pass the backtest's --backtest-candle-time-frame-override."
+        )
+    run.indicators.cursor = len(run.timestamps) - 1
+    return run
+
+
+def write_reports(state, run, html_report: Path | None, csv_report: Path | None) -> None:
+    """Write the reports asked for; ``run`` (a BacktestRun after or instead of its loop) gives the price charts."""
+    if html_report is not None:
+        from trade_executor.reporting.chart_data import price_chart_data
+        from trade_executor.reporting.html_report import write_html_report
+        from trade_executor.reporting.markers import trade_markers
+
+        charts = None
+        if run is not None:
+            info = state.backtest
+            start, end = (info.start_at, info.end_at) if info else (run.timestamps[0], run.timestamps[-1])
+            charts = price_chart_data(run.universe, run.indicators, sorted(trade_markers(state)), start, end)
+        size = write_html_report(html_report, state, charts)
+        typer.echo(f"HTML report written to {html_report} ({size / 1e6:.1f} MB)")
+    if csv_report is not None:
+        from trade_executor.reporting.csv_report import write_csv_report
+
+        paths = write_csv_report(state, csv_report)
+        typer.echo(f"CSV report written to {', '.join(str(p) for p in paths)}")

@@ -1,0 +1,80 @@
+"""Response shapes for the OpenAPI docs at /docs.
+
+Routes answer with bytes encoded once per snapshot (for speed), so these models document the
+answers without being used to validate each one; tests check the answers match them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Pong(BaseModel):
+    ping: str = "pong"
+
+
+class ExceptionInfo(BaseModel):
+    type: str
+    message: str
+    traceback: str
+
+
+class Status(BaseModel):
+    last_refreshed_at: float = Field(description="Unix seconds of the last change.")
+    executor_running: bool
+    completed_cycle: int = Field(description="Number of the last completed strategy cycle (from state).")
+    cycles: int = Field(description="Cycles completed by this process.")
+    position_trigger_checks: int
+    exception: ExceptionInfo | None = Field(description="Why the executor stopped, when it crashed; null otherwise.")
+    crashed_at: float | None
+    hot_wallet_gas: str | None = Field(description="Native token balance (decimal string) at the last check.")
+    version: str
+    frozen_positions: int
+
+
+class SummaryStatistics(BaseModel):
+    equity: str
+    cash: str
+    return_: float | None = Field(alias="return", description="Equity over net deposits, less one (0.05 = +5%).")
+    open_positions: int
+    frozen_positions: int
+    trades: int = Field(description="Successfully executed trades.")
+
+
+class Metadata(BaseModel):
+    executor_id: str
+    name: str
+    short_description: str
+    long_description: str
+    icon_url: str
+    started_at: float | None
+    executor_running: bool
+    summary_statistics: SummaryStatistics
+
+
+class LogRecord(BaseModel):
+    time: float = Field(description="Unix seconds.")
+    level: str
+    logger: str
+    message: str
+
+
+class Portfolio(BaseModel):
+    """The dashboard's data: positions, recent trades and the equity curve."""
+
+    name: str
+    completed_cycle: int
+    equity: str
+    cash: str
+    net_deposits: str
+    return_: float | None = Field(alias="return")
+    open_positions: list[dict]
+    frozen_positions: list[dict]
+    recent_trades: list[dict]
+    trade_counts: dict[str, int]
+    equity_curve: dict[str, list]
+    last_cycle_at: str | None
+
+
+class Problem(BaseModel):
+    detail: str
