@@ -10,6 +10,7 @@ from functools import wraps
 import typer
 
 from trade_executor.errors import ConfigurationError, StrategyRuntimeError, TradeExecutorError
+from trade_executor.secrets import mask
 
 
 def setup_logging(level: str, *, log_format: str | None = None, logstash_server: str | None = None) -> None:
@@ -28,7 +29,7 @@ def reports_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except TradeExecutorError as e:
             kind = "Strategy error" if isinstance(e, StrategyRuntimeError) else "Error"
-            typer.echo(f"{kind}: {e}", err=True)
+            typer.echo(mask(f"{kind}: {e}"), err=True)
             if isinstance(e, StrategyRuntimeError) and e.__cause__ is not None:
                 logging.getLogger("trade_executor").debug("Strategy traceback", exc_info=e.__cause__)
             raise typer.Exit(getattr(e, "exit_code", 1)) from None

@@ -178,8 +178,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 # Names an .env file may hold without a warning though no command reads them as an option.
-ALLOWED_PREFIXES = ("JSON_RPC_", "TOKEN_")
-ALLOWED_NAMES = frozenset({"DOMAIN_NAME", "TRADE_EXECUTOR_VERSION", "COMPOSE_PROJECT_NAME", "TZ", "PYTHONUNBUFFERED", "PYTHONWARNINGS"})
+ALLOWED_PREFIXES = ("JSON_RPC_", "TOKEN_", "PAIR_")  # PAIR_<BASE>_<QUOTE>: pool addresses the devnet writes, for people
+ALLOWED_NAMES = frozenset({"DOMAIN_NAME", "TRADE_EXECUTOR_VERSION", "CHAIN_ID", "WETH", "COMPOSE_PROJECT_NAME", "TZ", "PYTHONUNBUFFERED", "PYTHONWARNINGS"})
 
 
 def rule_for(name: str) -> Rule | None:

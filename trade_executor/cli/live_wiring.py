@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from trade_executor.cli.live_options import CHAIN_ENV_NAMES, ApprovalType
 from trade_executor.errors import ConfigurationError
+from trade_executor.secrets import register_secret
 
 
 def tokens_from_environment() -> dict[str, str]:
@@ -32,6 +33,7 @@ def json_rpc_url_for(chain_id: int, explicit: str | None) -> str:
 def hot_wallet_key(private_key: str | None, keystore_file: Path | None, keystore_password: str | None) -> str | None:
     """The key from PRIVATE_KEY, or decrypted from KEYSTORE_FILE (passphrase from KEYSTORE_PASSWORD or a prompt)."""
     if not keystore_file:
+        register_secret(private_key)  # given as --private-key it is not in the environment the callback registered
         return private_key
     if private_key:
         raise ConfigurationError("Both PRIVATE_KEY and KEYSTORE_FILE are set. Fix: keep one of them (the keystore file is the safer).")

@@ -18,6 +18,10 @@ from trade_executor.secrets import show_value
 DYNAMIC_PREFIXES = ("JSON_RPC_", "TOKEN_")
 
 
+# Long values (descriptions, URL lists) would push every comment far right: align up to this width.
+MAX_ALIGNED_WIDTH = 60
+
+
 def option_defaults(group) -> dict[str, str | None]:
     """Each option's environment variable and its default as text (None: no default). The first command wins."""
     defaults: dict[str, str | None] = {}
@@ -58,7 +62,7 @@ def configuration_lines(defaults: dict[str, str | None], environ=None, loaded: e
         else:
             value, origin = "", "not set"
         rows.append((f"{name}={show_value(name, value)}", origin))
-    width = max((len(text) for text, _ in rows), default=0)
+    width = min(max((len(text) for text, _ in rows), default=0), MAX_ALIGNED_WIDTH)
     return [f"{text:<{width}}  # {origin}" for text, origin in rows]
 
 

@@ -91,6 +91,10 @@ class Evaluator:
             self.universe_builds += 1
         return self._universes[key]
 
+    def use_universe(self, start: str | None, end: str | None, universe: TradingUniverse) -> None:
+        """Take the universe of a window built elsewhere (a Dask client), so this worker needs no data files."""
+        self._universes[(start, end)] = universe
+
     def strategy_for(self, job: Job) -> StrategyModule:
         """The strategy with the job's values in place of its search space (checked like written values)."""
         strategy = self.strategy

@@ -184,6 +184,8 @@ class LiveTrader:
         self.state.live.last_cycle_at = timestamp
         self.state.live.cycles_completed += 1
         self.save()
+        equity = self.state.stats.total_equity[-1] if self.state.stats.total_equity else 0.0
+        logger.info("Cycle %d at %s: %d trade(s), equity %.2f %s, %.2f s", self.state.cycle, timestamp, len(trades), equity, self.reserve.token_symbol, time.perf_counter() - started)
         if self.observers:
             if trades:
                 self.observers.trades_executed(trades, self.state)

@@ -6,7 +6,9 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
+import termios
 import time
 
 from .test_crash_recovery import TRADE_EXECUTOR, live_env
@@ -19,28 +21,43 @@ def run(env, *args) -> subprocess.CompletedProcess:
 
 
 def run_in_terminal(env, args: list[str], answers: list[tuple[str, str]], timeout: float = 60) -> tuple[int, str]:
-    """Run the program with a pseudo-terminal as its controlling terminal, answering prompts as they appear."""
+    """Run the program with a pseudo-terminal as its controlling terminal, typing each answer once its prompt shows
+    and the terminal's echo is off (a hidden prompt turns it off after printing its text, and drops what came before)."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: becomes the program
         os.execve(str(TRADE_EXECUTOR), [str(TRADE_EXECUTOR), *args], env)
-    seen, pending = b"", list(answers)
+    screen, pending, answered_up_to = b"", list(answers), 0
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pending and pending[0][0].encode() in seen:
-            os.write(fd, pending.pop(0)[1].encode() + b"\n")
-            seen = seen.replace(b"Passphrase", b"(answered)", 1) if b"Passphrase" in seen else seen
-        readable, _, _ = select.select([fd], [], [], 0.1)
-        if readable:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # the child closed the terminal: it exited
-                break
-            if not chunk:
-                break
-            seen += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+    try:
+        while time.monotonic() < deadline:
+            if pending and pending[0][0].encode() in screen[answered_up_to:] and not termios.tcgetattr(fd)[3] & termios.ECHO:
+                os.write(fd, pending.pop(0)[1].encode() + b"\n")
+                answered_up_to = len(screen)
+            if select.select([fd], [], [], 0.02)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # the child closed the terminal: it exited
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+    finally:
+        if time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), screen.decode(errors="replace")
+
+
+def light_keystore(path, passphrase: str = PASSPHRASE) -> str:
+    """A keystore like new-wallet's but with a cheap scrypt cost (n=2^12): readers take n from the file,
+    so the commands under test work the same, without ~1 s and 256 MB of scrypt per command.
+    new-wallet's own standard cost is tested by the new-wallet tests above."""
+    from eth_account import Account
+
+    account = Account.create()
+    path.write_text(json.dumps(Account.encrypt(account.key, passphrase, kdf="scrypt", iterations=2**12)))
+    return account.address
 
 
 def wallet_env(deployment, strategy_file, tmp_path, **extra) -> dict:
@@ -88,7 +105,7 @@ def test_new_wallet_with_keystore_password_prints_only_the_address_and_never_ove
 def test_a_wrong_passphrase_exits_2_with_a_clear_message_and_no_secret(deployment, strategy_file, tmp_path):
     keystore = tmp_path / "wallet.json"
     env = wallet_env(deployment, strategy_file, tmp_path)
-    assert run({**env, "KEYSTORE_PASSWORD": PASSPHRASE}, "new-wallet", f"--keystore-file={keystore}").returncode == 0
+    light_keystore(keystore)
     for command in ("check-wallet", "start", "perform-test-trade", "close-all", "repair"):
         result = run({**env, "KEYSTORE_FILE": str(keystore), "KEYSTORE_PASSWORD": "not-the-passphrase"}, command)
         assert result.returncode == 2, (command, result.stderr)
@@ -102,7 +119,7 @@ def test_a_wrong_passphrase_exits_2_with_a_clear_message_and_no_secret(deploymen
 def test_no_passphrase_and_no_terminal_is_a_clear_error(deployment, strategy_file, tmp_path):
     keystore = tmp_path / "wallet.json"
     env = wallet_env(deployment, strategy_file, tmp_path)
-    assert run({**env, "KEYSTORE_PASSWORD": PASSPHRASE}, "new-wallet", f"--keystore-file={keystore}").returncode == 0
+    light_keystore(keystore)
     result = run({**env, "KEYSTORE_FILE": str(keystore)}, "check-wallet")
     assert result.returncode == 2
     assert result.stderr == (
@@ -114,8 +131,7 @@ def test_no_passphrase_and_no_terminal_is_a_clear_error(deployment, strategy_fil
 def test_the_passphrase_can_be_typed_for_a_live_command(deployment, strategy_file, tmp_path):
     keystore = tmp_path / "wallet.json"
     env = wallet_env(deployment, strategy_file, tmp_path)
-    created = run({**env, "KEYSTORE_PASSWORD": PASSPHRASE}, "new-wallet", f"--keystore-file={keystore}")
-    address = created.stdout.strip().removeprefix("account=")
+    address = light_keystore(keystore)
     code, screen = run_in_terminal({**env, "KEYSTORE_FILE": str(keystore)}, ["check-wallet"], [("Passphrase of keystore", PASSPHRASE)])
     assert code == 0, screen
     assert f"Hot wallet is {address}" in screen and PASSPHRASE not in screen

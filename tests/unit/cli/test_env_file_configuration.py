@@ -198,3 +198,26 @@ def test_an_env_file_with_quoted_values_configures_a_backtest(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Backtest: 169 cycles of 1h from 2018-01-01 00:00:00 to 2018-01-08 00:00:00" in result.output
     assert state_file.exists()
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_every_secret_read_from_an_env_file_is_registered_for_masking(tmp_path):
+    from trade_executor import secrets
+
+    password = "a-webhook-password-1234"
+    secret = write(tmp_path / "secret.env", f"PRIVATE_KEY={PRIVATE_KEY}\nHTTP_PASSWORD={password}\nJSON_RPC_ANVIL=http://127.0.0.1:8545/node-key-5678\n")
+    assert invoke(f"--env-file={secret}", "hello").exit_code == 0
+    assert secrets.mask(f"key {PRIVATE_KEY} password {password} url http://127.0.0.1:8545/node-key-5678") == "key *** password *** url ***"
+
+
+def test_a_commands_help_still_shows_with_a_malformed_value(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "HTTP_PORT"} | {"HTTP_PORT": "0"}
+    program = Path(sys.executable).parent / "trade-executor"
+    shown = subprocess.run([str(program), "check-wallet", "--help"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert shown.returncode == 0 and "--keystore-file" in shown.stdout
+    refused = subprocess.run([str(program), "hello"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode == 2 and refused.stderr.startswith("Error: HTTP_PORT=0 (set in the shell) is not a TCP port (1-65535).")

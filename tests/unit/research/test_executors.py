@@ -50,15 +50,35 @@ def test_dask_local_cluster_gives_the_same_results(in_process):
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}) as cluster:
         with make_executor(STRATEGY, cluster=cluster) as executor:
             assert run_collecting(executor) == in_process
-            counts = executor.client.run(lambda dask_worker: _counts(dask_worker.plugins["trade-executor-evaluator"].evaluator))
-            assert len(counts) == 2 and sum(jobs for jobs, _ in counts.values()) == 4
-            assert all(builds == min(jobs, 1) for jobs, builds in counts.values())  # the data is built once per worker, not per job
+            counts = executor.client.run(_counts)
+            assert len(counts) == 2 and sum(jobs for jobs, _, _ in counts.values()) == 4
         with make_executor(STRATEGY, dask_scheduler=cluster.scheduler_address) as executor:
             assert executor.run(JOBS[:1]) == in_process[:1]
 
 
-def _counts(evaluator) -> tuple[int, int]:
-    return evaluator.jobs_run, evaluator.universe_builds
+def test_dask_workers_get_the_data_from_the_client_once_and_read_no_data_files(in_process):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}) as cluster:
+        with make_executor(STRATEGY, cluster=cluster) as executor:
+            assert executor.run(JOBS) == in_process
+            assert executor.run(list(reversed(JOBS))) == list(reversed(in_process))  # a second batch ships nothing new
+            counts = executor.client.run(_counts)
+            assert sum(jobs for jobs, _, _ in counts.values()) == 8
+            assert [(builds, arrivals) for _, builds, arrivals in counts.values()] == [(0, 1), (0, 1)]  # no worker built it; each received it once
+            assert executor.evaluator.universe_builds == 1  # the client built it, once
+            assert 0 < executor.shipped_bytes < 2 * 1_000_000  # the embedded hourly ETH candles, to each of 2 workers
+            other_window = expand_grid({"fast_sma": [12]}, "2018-02-01T00:00:00", "2018-03-01T00:00:00")
+            assert executor.run(other_window) == [Evaluator(STRATEGY).run(other_window[0])]
+            assert [arrivals for _, _, arrivals in executor.client.run(_counts).values()] == [1, 1]  # the same data is not shipped again for another window
+
+
+def _counts(dask_worker) -> tuple[int, int, int]:
+    """(jobs run, universes built, universes received) on one worker."""
+    from trade_executor.research.executors import PLUGIN_NAME, ShippedUniverse
+
+    evaluator = dask_worker.plugins[PLUGIN_NAME].evaluator
+    return evaluator.jobs_run, evaluator.universe_builds, ShippedUniverse.arrivals
 
 
 def test_a_strategy_error_names_the_combination_that_raised_it(tmp_path):
