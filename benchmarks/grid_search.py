@@ -30,7 +30,7 @@ from trade_executor.research.executors import make_executor
 
 ROOT = Path(__file__).resolve().parent.parent
 STRATEGY = ROOT / "strategies" / "eth-usd-sma.py"
-ROUNDS = 2
+ROUNDS = 4
 SPACE = {"fast_sma": [6, 9, 12, 18, 24, 30, 36, 48], "slow_sma": [60, 72, 84, 96, 120, 144, 168, 240]}
 DASK = "Dask LocalCluster, 2 workers"
 
