@@ -54,7 +54,7 @@ if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "Installing Debian's chromium for the browser tests" >&2
         apt-get update -qq >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
     else
         echo "chromium not found and cannot be installed here (needs root and apt-get): the browser tests will be skipped (they fail under CI=true)." >&2
     fi
