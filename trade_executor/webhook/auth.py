@@ -25,6 +25,10 @@ class BasicAuthMiddleware:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self.authorised(scope):
             await self.app(scope, receive, send)
             return
+        await self.refuse(send)
+
+    async def refuse(self, send) -> None:
+        """The 401 answer, with the challenge that makes a browser ask for credentials."""
         body = b'{"detail":"Authentication required: use HTTP Basic with HTTP_USERNAME and HTTP_PASSWORD."}'
         await send(
             {

@@ -47,6 +47,26 @@ class _Lines:
 
 
 def render_metrics(snapshot: Snapshot, now: float) -> str:
+    """The exposition text; only the data age changes with ``now``, so the rest is rendered once per snapshot."""
+    head, tail = _cached_parts(snapshot)
+    data_age = now - snapshot.latest_data_at if snapshot.latest_data_at is not None else None
+    out = _Lines()
+    out.metric("data_age_seconds", "gauge", "Seconds since the newest candle used closed (NaN before the first cycle).", data_age)
+    return head + "\n".join(out.lines) + "\n" + tail
+
+
+_last: tuple[Snapshot, str, str] | None = None  # the latest snapshot and its text before and after the data age
+
+
+def _cached_parts(snapshot: Snapshot) -> tuple[str, str]:
+    global _last
+    last = _last
+    if last is None or last[0] is not snapshot:
+        last = _last = (snapshot, *_render_parts(snapshot))
+    return last[1], last[2]
+
+
+def _render_parts(snapshot: Snapshot) -> tuple[str, str]:
     portfolio = snapshot.portfolio
     out = _Lines()
     out.metric("info", "gauge", "Version and identity of this executor (always 1).", [({"version": snapshot.version, "executor_id": snapshot.metadata.executor_id}, 1)])
@@ -63,7 +83,7 @@ def render_metrics(snapshot: Snapshot, now: float) -> str:
     out.metric("failures", "gauge", "Failed trades, and 1 for a crashed executor.", [({"kind": "trade"}, failed_trades), ({"kind": "crash"}, snapshot.crashed_at is not None)])
     out.metric("hot_wallet_gas", "gauge", "Native token balance of the hot wallet at the last check (NaN before the first).", snapshot.hot_wallet_gas)
     out.metric("last_cycle_duration_seconds", "gauge", "Wall time of the last cycle (NaN before the first).", snapshot.last_cycle_seconds)
-    data_age = now - snapshot.latest_data_at if snapshot.latest_data_at is not None else None
-    out.metric("data_age_seconds", "gauge", "Seconds since the newest candle used closed (NaN before the first cycle).", data_age)
+    head = "\n".join(out.lines) + "\n"
+    out = _Lines()
     out.metric("last_refreshed_timestamp_seconds", "gauge", "Unix time of the last status change.", snapshot.refreshed_at)
-    return "\n".join(out.lines) + "\n"
+    return head, "\n".join(out.lines) + "\n"

@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 
 from trade_executor.runner.observers import LiveObserver
-from trade_executor.secrets import mask
+from trade_executor.secrets import mask, mask_bytes
 from trade_executor.webhook.config import ExecutorMetadata
 from trade_executor.webhook.snapshot import PriceSeries, Snapshot, portfolio_view
 
@@ -54,9 +54,7 @@ class StateDocument:
                 if self._body is None and not self.mask_secrets:
                     self._body = self.data
                 elif self._body is None:
-                    text = self.data.decode("utf-8")
-                    masked = mask(text)
-                    self._body = self.data if masked is text else masked.encode("utf-8")
+                    self._body = mask_bytes(self.data)
         return self._body
 
     def gzipped(self) -> bytes:

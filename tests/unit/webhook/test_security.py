@@ -139,3 +139,16 @@ def test_stop_closes_the_port(tracker):
     server.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/ping")
+
+
+def test_the_state_document_is_masked_in_any_letter_case_and_kept_as_is_without_a_secret():
+    from trade_executor.webhook.tracker import StateDocument
+
+    key = "0x" + "ab" * 32
+    secrets.register_secret(key)
+    clean = b'{"name": "grid", "wallet": "0x' + b"cd" * 20 + b'"}'
+    assert StateDocument(clean, 1.0).body() is clean  # nothing to mask: the saved bytes themselves
+    ascii_only = b'{"a": "' + key.upper().encode() + b'", "b": "' + key[2:].encode() + b'"}'
+    assert StateDocument(ascii_only, 1.0).body() == b'{"a": "***", "b": "***"}'
+    not_ascii = '{"name": "café", "b": "'.encode() + key.encode() + b'"}'
+    assert StateDocument(not_ascii, 1.0).body() == '{"name": "café", "b": "***"}'.encode()
