@@ -117,3 +117,15 @@ def test_dashboard_shows_a_crash_on_its_next_refresh(browser_page, dashboard):
     assert text(page, "#exception-summary").startswith("RuntimeError: JSON-RPC node did not answer (at ")
     assert "Traceback (most recent call last)" in text(page, "#exception-traceback")
     assert browser_page.console_errors == []
+
+
+def test_api_docs_render_offline_and_list_the_endpoints(browser_page, dashboard):
+    """Every request that leaves 127.0.0.1 is aborted: the docs must come from the server itself."""
+    page = browser_page.page
+    _, _, url = dashboard
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
+    page.goto(url + "/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=15_000)
+    paths = set(page.locator(".opblock-summary-path").all_inner_texts())
+    assert {"/ping", "/status", "/metadata", "/state", "/metrics"} <= {p.strip().replace("\u200b", "") for p in paths}
+    assert browser_page.console_errors == []

@@ -11,9 +11,12 @@ import time
 from importlib.resources import files
 from typing import Literal
 
+import swagger_ui_bundle
 from fastapi import FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from trade_executor.secrets import mask
@@ -201,6 +204,15 @@ class Routes:
         return Response(render_metrics(self.tracker.snapshot, time.time()), media_type=CONTENT_TYPE, headers=NO_STORE)
 
 
+async def api_docs() -> HTMLResponse:
+    """Swagger UI with its assets from this server; relative URLs keep it working behind a path prefix."""
+    return get_swagger_ui_html(
+        openapi_url="openapi.json", title="trade-executor webhook",
+        swagger_js_url="static/swagger/swagger-ui-bundle.js", swagger_css_url="static/swagger/swagger-ui.css",
+        swagger_favicon_url="static/swagger/favicon-32x32.png",
+    )
+
+
 def create_app(
     tracker: StatusTracker,
     config: WebhookConfig | None = None,
@@ -211,6 +223,7 @@ def create_app(
     """The API over ``tracker`` (an ASGI app: FastPaths in front of FastAPI, as ``.app``); ``config`` sets authentication and CORS."""
     config = config or WebhookConfig()
     app = FastAPI(
+        docs_url=None,  # served below from the installed swagger-ui-bundle, so /docs works without internet
         title="trade-executor webhook",
         description="Status, state, logs and charts of a live trade-executor. Every path but /ping needs HTTP Basic auth when HTTP_USERNAME is set.",
         version=tracker.snapshot.version,
@@ -220,6 +233,8 @@ def create_app(
     add = app.add_api_route
     add("/", routes.dashboard, response_class=HTMLResponse, include_in_schema=False)
     add("/static/plotly.min.js", routes.plotly_js, include_in_schema=False)
+    add("/docs", api_docs, response_class=HTMLResponse, include_in_schema=False)
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     add("/ping", routes.ping, response_model=models.Pong, summary="Liveness check (never needs authentication)")
     add("/status", routes.status, response_model=models.Status, summary="Is the executor running, its cycles, gas and any crash")
     add("/metadata", routes.metadata, response_model=models.Metadata, summary="Who this executor is, with key statistics")

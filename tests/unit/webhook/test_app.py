@@ -163,7 +163,13 @@ def test_visualisation_without_data_is_a_clear_503_and_a_bad_format_a_422(tracke
 
 def test_openapi_docs_list_every_endpoint(tracker, serve):
     url = serve(tracker)
-    assert httpx.get(url + "/docs").status_code == 200
+    docs = httpx.get(url + "/docs")
+    assert docs.status_code == 200
+    # Swagger UI's assets come from this server, not a CDN: /docs works on a server without internet.
+    assert "https://" not in docs.text and "http://" not in docs.text
+    for asset in ("static/swagger/swagger-ui-bundle.js", "static/swagger/swagger-ui.css"):
+        assert asset in docs.text
+        assert httpx.get(f"{url}/{asset}").status_code == 200
     paths = set(httpx.get(url + "/openapi.json").json()["paths"])
     assert paths == {"/ping", "/status", "/metadata", "/portfolio", "/state", "/logs", "/source", "/visualisation", "/metrics"}
 
