@@ -30,8 +30,7 @@ from web3.providers.base import JSONBaseProvider
 from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
 
 from trade_executor.errors import ConfigurationError
-from trade_executor.secrets import redact_url as redact_secret_url
-from trade_executor.secrets import register_secret
+from trade_executor.secrets import redact_url, register_secret
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ def create_web3(url: str, *, timeout: float = 10.0, retries: int = 3) -> Web3:
     for each in urls:
         if not each.startswith(("http://", "https://")):
             raise ConfigurationError(f"JSON-RPC URL {redact_url(each)!r} is not an http(s):// URL.")
-        if redact_secret_url(each) != each:
+        if redact_url(each) != each:
             register_secret(each)  # a key in the path or query: masked in logs and errors from now on
     if len(urls) == 1:
         provider = _http_provider(urls[0], timeout, retries=retries)
@@ -159,13 +158,3 @@ def check_chain_id(web3: Web3, expected: int) -> int:
         raise ConfigurationError(f"The JSON-RPC node is on chain {actual}, but the strategy trades on chain {expected}. Point the JSON-RPC URL at the right chain.")
     return actual
 
-
-def redact_url(url: str) -> str:
-    """Node URLs often carry an API key in the path or query: show scheme and host only."""
-    if "://" not in url:
-        return "<invalid url>"
-    scheme, rest = url.split("://", 1)
-    host = rest.split("/", 1)[0].split("?", 1)[0]
-    if "@" in host:
-        host = "***@" + host.split("@", 1)[1]
-    return f"{scheme}://{host}/..." if rest != host else f"{scheme}://{host}"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +11,7 @@ import typer
 
 from trade_executor.cli.common import parse_date, reports_errors, setup_logging
 from trade_executor.cli.options import BacktestEnd, BacktestStart, CachePath, LogLevel, LogLevelOption, StrategyFile
+from trade_executor.cli.search_runs import Progress
 from trade_executor.cli.walk_forward import walk_forward_option
 from trade_executor.errors import ConfigurationError
 
@@ -92,36 +91,13 @@ def _run(evaluator, jobs, workers: int | None, dask_scheduler: str | None, cache
     found, missing = missing_jobs(jobs, cache)
     where = f"Dask cluster {dask_scheduler}" if dask_scheduler else f"{workers or os.cpu_count()} local worker process(es)"
     typer.echo(f"{len(found)} cached, {len(missing)} to run" + (f" on {where}" if missing else ""))
-    with _progress(len(jobs)) as advance:
+    with Progress(len(jobs), "Backtests") as progress:
         try:
-            return run_jobs(jobs, lambda: make_executor(evaluator.strategy_file, workers, dask_scheduler), cache, lambda result, cached: advance())
+            return run_jobs(jobs, lambda: make_executor(evaluator.strategy_file, workers, dask_scheduler), cache, lambda result, cached: progress.advance())
         except KeyboardInterrupt:
             saved = f"; finished results are saved in {cache.folder}, run the same command again to continue" if cache else ""
             typer.echo(f"Interrupted{saved}.", err=True)
             raise typer.Exit(130) from None
-
-
-class _progress:
-    """A rich progress bar on an interactive terminal; nothing when piped or on CI."""
-
-    def __init__(self, total: int):
-        self.total = total
-        self.bar = None
-
-    def __enter__(self) -> Callable[[], None]:
-        if not sys.stderr.isatty() or os.environ.get("CI"):
-            return lambda: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("Backtests"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True))
-        self.bar.start()
-        task = self.bar.add_task("grid", total=self.total)
-        return lambda: self.bar.advance(task)
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _report(outcome, strategy_id: str, sort_by: str, csv: Path | None, html: Path | None) -> None:

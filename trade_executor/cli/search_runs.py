@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from trade_executor.reporting.progress import progress_wanted
 from trade_executor.research.cache import ResultCache
 from trade_executor.research.evaluate import Evaluator, Job, Result
 from trade_executor.research.grid import missing_jobs
@@ -98,7 +98,7 @@ class Progress:
         self.task = None
 
     def __enter__(self) -> Progress:
-        if sys.stderr.isatty() and not os.environ.get("CI"):
+        if progress_wanted():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
             from rich.progress import Progress as RichProgress
