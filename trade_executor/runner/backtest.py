@@ -34,6 +34,7 @@ from trade_executor.strategy.input import StrategyInput
 from trade_executor.strategy.module import StrategyModule, call_with_supported_arguments
 from trade_executor.strategy.position_manager import PositionManager
 from trade_executor.strategy.triggers import check_bar
+from trade_executor.strategy.universe_view import ClosedCandlesUniverse
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +104,11 @@ class BacktestRun:
         self.pricing = BacktestPricing(universe, times_ns)
         self.execution = SimulatedExecutionModel(self._fill_model(), self._gas_model(), self.pricing, universe, strategy.parameters.minimum_trade_value)
         self.position_manager = PositionManager(self.state, universe, self.pricing, strategy.parameters.minimum_trade_value)
-        self.indicators = IndicatorValues(self._compute_indicators(), closed_candle_counts(universe, times_ns), universe)
+        self.indicator_arrays = self._compute_indicators()  # name -> ticker -> values per candle (check-lookahead compares them)
+        self.indicators = IndicatorValues(self.indicator_arrays, closed_candle_counts(universe, times_ns), universe)
+        strategy_view = ClosedCandlesUniverse(universe, self.indicators, times_ns)  # the engine keeps the full universe
         strategy_input = StrategyInput(
-            timestamp=self.timestamps[0], cycle=0, parameters=strategy.parameters, universe=universe, state=self.state,
+            timestamp=self.timestamps[0], cycle=0, parameters=strategy.parameters, universe=strategy_view, state=self.state,
             indicators=self.indicators, pricing=self.pricing, position_manager=self.position_manager, execution_context=self.context,
         )
         self.cycle = StrategyCycle(strategy, strategy_input, MarkToMidPrice(self.pricing), self.execution)
