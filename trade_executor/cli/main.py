@@ -9,6 +9,7 @@ import typer
 
 from trade_executor.cli import live_commands
 from trade_executor.cli.backtest import backtest, start
+from trade_executor.cli.check_lookahead import check_lookahead
 from trade_executor.cli.check_universe import check_universe
 from trade_executor.cli.common import reports_errors
 from trade_executor.cli.devnet import devnet
@@ -75,6 +76,7 @@ app.command("replay")(replay)
 app.command("devnet")(devnet)
 app.command("grid-search")(grid_search)
 app.command("optimise")(optimise)
+app.command("check-lookahead")(check_lookahead)
 
 
 if __name__ == "__main__":
