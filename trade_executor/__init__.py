@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import importlib
 
+from trade_executor import money as _money
+
+_money.install()  # exact money before any Decimal is made (see money.py)
+
 _EXPORTS = {
     "ChainId": "trade_executor.identifiers",
     "AssetIdentifier": "trade_executor.identifiers",

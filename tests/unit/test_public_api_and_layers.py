@@ -10,7 +10,7 @@ import trade_executor
 PACKAGE = Path(trade_executor.__file__).parent
 
 # Which of our top-level parts each layer may import (besides itself and the leaf modules).
-LEAVES = {"errors", "identifiers", "failpoints", "secrets"}
+LEAVES = {"errors", "identifiers", "failpoints", "secrets", "money"}
 ALLOWED = {
     "state": set(),
     "market": set(),
@@ -20,7 +20,7 @@ ALLOWED = {
     "strategy": {"state", "market", "execution"},
     "runner": {"state", "market", "execution", "strategy", "chain"},
     "reporting": {"state", "market", "strategy"},
-    "testing": {"state", "market", "execution", "strategy", "runner"},
+    "testing": {"state", "market", "execution", "strategy", "runner", "chain", "devnet"},
     "replay": {"state", "market", "execution", "strategy", "runner", "chain", "devnet"},
     "research": {"state", "market", "execution", "strategy", "runner", "reporting"},
     "webhook": {"state", "reporting", "runner"},

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from trade_executor.cli.common import parse_date, parse_time_frame_option, reports_errors, setup_logging
+from trade_executor.cli.common import reports_errors, setup_logging
 from trade_executor.cli.live_options import (
     Approval,
     ApprovalType,
@@ -199,22 +199,15 @@ def backtest(
 
 def run_backtest_command(strategy_file, state_file, start, end, candle_override, stop_loss_override, fill_model, log_level, log_format=None, html_report=None, csv_report=None) -> None:
     setup_logging(log_level.value, log_format=log_format)
+    from trade_executor.cli.backtest_options import backtest_options
     from trade_executor.market.candles import format_time_frame
     from trade_executor.reporting.summary import calculate_summary, format_summary_table
-    from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
+    from trade_executor.runner.backtest import BacktestRun, build_universe
     from trade_executor.state import JSONFileStore
     from trade_executor.strategy.context import ExecutionContext, ExecutionMode
     from trade_executor.strategy.module import load_strategy_module
 
-    options = BacktestOptions(
-        start=parse_date(start, "--backtest-start"),
-        end=parse_date(end, "--backtest-end"),
-        candle_time_frame_override=parse_time_frame_option(candle_override, "--backtest-candle-time-frame-override"),
-        stop_loss_time_frame_override=parse_time_frame_option(stop_loss_override, "--backtest-stop-loss-time-frame-override"),
-        fill_model=fill_model.value if fill_model else None,
-    )
-    if options.start and options.end and options.start >= options.end:
-        raise ConfigurationError(f"--backtest-start {options.start} is not before --backtest-end {options.end}.")
+    options = backtest_options(start, end, candle_override, stop_loss_override, fill_model)
     strategy = load_strategy_module(strategy_file)
     store = JSONFileStore(state_file or Path("state") / f"{strategy.strategy_id}-backtest.json")
     universe = build_universe(strategy, options, ExecutionContext(ExecutionMode.backtesting, strategy.engine_version))

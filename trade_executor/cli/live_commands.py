@@ -61,6 +61,7 @@ def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None
                        uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info,
                        amount: float = typer.Option(1.0, "--amount", envvar="TEST_TRADE_AMOUNT", show_envvar=True, help="Value of the test buy in the reserve currency.")) -> None:
     """Buy and sell about 1 USD of the strategy's default asset through the real router."""
+    from trade_executor.errors import StopError
     from trade_executor.state import TradeStatus
     from trade_executor.strategy.position_manager import PositionManager
 
@@ -70,9 +71,15 @@ def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None
     trader.sync_and_check(now)
     universe = trader.build_universe()
     pair = next(iter(universe.pairs.values()))
+    trader.read_prices(universe, now)
     manager = PositionManager(trader.state, universe, trader.pricing, Decimal("0.01"))
     manager.begin_cycle(now)
     price = trader.pricing.get_mid_price(pair)
+    if price is None:
+        raise StopError(
+            f"No manipulation-resistant reference price for {pair.ticker} yet: the pool's TWAP needs a few minutes of chain time "
+            "(a pool deployed moments ago has none, and its candles have not closed yet). Try again in a few minutes."
+        )
     typer.echo(f"Making a test trade on pair: {pair}, for {amount:f} {trader.reserve.token_symbol} price is {price:.6f} {pair.ticker}")
     buys = manager.open_long(pair, Decimal(str(amount)), notes="test trade")
     trader.execution.execute_trades(now, trader.state, buys)
@@ -131,6 +138,7 @@ def close_all(strategy_file: StrategyFile, state_file: StateFile = None, json_rp
     trader.recover()
     now = trader.config.clock()
     universe = trader.build_universe()
+    trader.read_prices(universe, now)
     manager = PositionManager(trader.state, universe, trader.pricing, Decimal(0))
     manager.begin_cycle(now)
     trades = manager.close_all(notes="close-all command")

@@ -30,7 +30,6 @@ def to_decimal(value: float) -> Decimal:
 
 class BacktestPricing:
     def __init__(self, universe: TradingUniverse, cycle_times_ns: np.ndarray):
-        self.universe = universe
         self.cursor = 0
         self._candle_at_cycle: dict[str, list[int]] = {}
         self._open: dict[str, np.ndarray] = {}

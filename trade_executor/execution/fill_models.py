@@ -7,12 +7,13 @@ never carries sub-unit dust and a fill can be compared with a real pool to the w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Protocol
 
 from trade_executor.errors import ConfigurationError
 from trade_executor.identifiers import TradingPairIdentifier
-from trade_executor.market.amm import get_amount_out, reserves_for_price
+from trade_executor.market.amm import get_amount_out, price_impact, reserves_for_price
+from trade_executor.money import from_units, quantize_down, to_units
 
 ONE = Decimal(1)
 
@@ -37,18 +38,6 @@ class FillModel(Protocol):
     def sell(self, pair: TradingPairIdentifier, mid_price: Decimal, base_in: Decimal, liquidity: Decimal | None) -> Fill: ...
 
     def describe(self) -> str: ...
-
-
-def to_units(amount: Decimal, decimals: int) -> int:
-    return int((amount * (10**decimals)).to_integral_value(ROUND_DOWN))
-
-
-def from_units(units: int, decimals: int) -> Decimal:
-    return Decimal(units).scaleb(-decimals)
-
-
-def quantize_down(amount: Decimal, decimals: int) -> Decimal:
-    return from_units(to_units(amount, decimals), decimals)
 
 
 class ConstantProductFillModel:
@@ -80,7 +69,7 @@ class ConstantProductFillModel:
         amount_out = get_amount_out(amount_in, reserve_quote, reserve_base, pair.fee)
         quantity, reserve = from_units(amount_out, base_dec), from_units(amount_in, quote_dec)
         lp_fee = quantize_down(reserve * pair.fee, quote_dec)
-        impact = (reserve - lp_fee) / quantity / mid_price - ONE if quantity else Decimal(0)
+        impact = price_impact(amount_in, amount_out, [(reserve_quote, reserve_base)], pair.fee, quote_in=True)
         return Fill(quantity, reserve, lp_fee, impact)
 
     def sell(self, pair: TradingPairIdentifier, mid_price: Decimal, base_in: Decimal, liquidity: Decimal | None) -> Fill:
@@ -90,7 +79,7 @@ class ConstantProductFillModel:
         amount_out = get_amount_out(amount_in, reserve_base, reserve_quote, pair.fee)
         quantity, reserve = from_units(amount_in, base_dec), from_units(amount_out, quote_dec)
         lp_fee = quantize_down(quantity * pair.fee * mid_price, quote_dec)
-        impact = ONE - reserve / (quantity * (ONE - pair.fee)) / mid_price if quantity else Decimal(0)
+        impact = price_impact(amount_in, amount_out, [(reserve_base, reserve_quote)], pair.fee, quote_in=False)
         return Fill(quantity, reserve, lp_fee, impact)
 
     def describe(self) -> str:

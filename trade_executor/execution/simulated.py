@@ -12,9 +12,11 @@ from decimal import Decimal
 
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.backtest_pricing import BacktestPricing
-from trade_executor.execution.fill_models import FillModel, quantize_down
+from trade_executor.execution.fill_models import Fill, FillModel
 from trade_executor.execution.gas import GasCostModel
+from trade_executor.execution.guards import price_impact_refusal
 from trade_executor.market.universe import TradingUniverse
+from trade_executor.money import quantize_up
 from trade_executor.state import Portfolio, State, TradeExecution, TradingPosition
 
 logger = logging.getLogger(__name__)
@@ -30,8 +32,11 @@ class SimulatedExecutionModel:
         pricing: BacktestPricing,
         universe: TradingUniverse,
         minimum_trade_value: Decimal = Decimal(1),
+        max_price_impact: Decimal | None = None,
     ):
+        """``max_price_impact``: a fill that would move the price more than this is skipped, as live refuses to sign it."""
         self.fill_model = fill_model
+        self.max_price_impact = max_price_impact
         self.gas = gas
         self.pricing = pricing
         self.minimum_trade_value = minimum_trade_value
@@ -44,14 +49,14 @@ class SimulatedExecutionModel:
         return f"simulated: fills {self.fill_model.describe()}; gas {self.gas.describe()}"
 
     def gas_cost(self, quote_decimals: int) -> tuple[Decimal, Decimal]:
-        """(native, USD) cost of one swap; USD rounded to the reserve token's units."""
+        """(native, USD) cost of one swap; USD rounded up to the reserve token's units (a cost is never rounded in our favour)."""
         native = self.gas.native_per_swap
         if not native:
             return ZERO, ZERO
         price = self.gas.native_price_usd
         if price is None:
             price = self.pricing.get_last_known_price(self._native_pair) or ZERO
-        return native, quantize_down(native * price, quote_decimals)
+        return native, quantize_up(native * price, quote_decimals)
 
     def execute_trades(self, timestamp: datetime.datetime, state: State, trades: list[TradeExecution]) -> None:
         portfolio = state.portfolio
@@ -75,6 +80,8 @@ class SimulatedExecutionModel:
             self._skip(portfolio, position, trade, f"only {swap_in} of cash would go into the swap after gas (minimum {self.minimum_trade_value})")
             return
         fill = self.fill_model.buy(trade.pair, trade.planned_price, swap_in, self.pricing.get_liquidity(trade.pair))
+        if self._too_much_impact(portfolio, position, trade, fill):
+            return
         trade.mark_success(
             executed_at=timestamp, quantity=fill.quantity, reserve=fill.reserve, lp_fees=fill.lp_fee,
             price_impact=fill.price_impact, gas_native=gas_native, gas_usd=gas_usd,
@@ -86,6 +93,8 @@ class SimulatedExecutionModel:
         quantity = min(-trade.planned_quantity, held)
         gas_native, gas_usd = self.gas_cost(trade.reserve_currency.decimals)
         fill = self.fill_model.sell(trade.pair, trade.planned_price, quantity, self.pricing.get_liquidity(trade.pair))
+        if self._too_much_impact(portfolio, position, trade, fill):
+            return
         trade.mark_success(
             executed_at=timestamp, quantity=-fill.quantity, reserve=fill.reserve, lp_fees=fill.lp_fee,
             price_impact=fill.price_impact, gas_native=gas_native, gas_usd=gas_usd,
@@ -95,6 +104,13 @@ class SimulatedExecutionModel:
         position.last_pricing_at = timestamp
         if position.get_quantity() == 0:
             portfolio.close_position(position, timestamp)
+
+    def _too_much_impact(self, portfolio: Portfolio, position: TradingPosition, trade: TradeExecution, fill: Fill) -> bool:
+        limit = self.max_price_impact
+        if limit is None or fill.price_impact <= limit:
+            return False
+        self._skip(portfolio, position, trade, price_impact_refusal(fill.price_impact, limit))
+        return True
 
     def _skip(self, portfolio: Portfolio, position: TradingPosition, trade: TradeExecution, why: str) -> None:
         """Drop a trade that cannot be worth sending; a position it would have opened goes with it."""

@@ -8,6 +8,10 @@ the same reserves would give, to the wei. The LP fee is a fraction; Uniswap v2 i
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
+from math import isqrt
+
+from trade_executor.money import ratio
 
 
 def fee_fraction_to_ratio(fee: Decimal) -> tuple[int, int]:
@@ -45,3 +49,46 @@ def reserves_for_price(price: Decimal, quote_liquidity: Decimal, base_decimals: 
     reserve_quote = int(quote_liquidity * (10**quote_decimals))
     reserve_base = int(quote_liquidity / price * (10**base_decimals))
     return reserve_base, reserve_quote
+
+
+def ideal_amount_out(amount_in: int, hops: list[tuple[int, int]], fee: Decimal = Decimal("0.003")) -> Fraction:
+    """What ``amount_in`` would buy along the hops' (reserve in, reserve out) at their mid prices, after
+    the LP fee but without price impact: the yardstick of ``price_impact``."""
+    numerator_fee, denominator = fee_fraction_to_ratio(fee)
+    ideal = Fraction(amount_in)
+    for reserve_in, reserve_out in hops:
+        ideal = ideal * numerator_fee * reserve_out / (denominator * reserve_in)
+    return ideal
+
+
+def price_impact(amount_in: int, amount_out: int, hops: list[tuple[int, int]], fee: Decimal, *, quote_in: bool) -> Decimal:
+    """How much worse than the mid price (fee excluded) a swap's price is, as a fraction >= 0.
+
+    Measured in quote per base, as prices are shown: a buy (``quote_in``) pays ``ideal/out - 1``
+    more per token, a sell receives ``1 - out/ideal`` less. The same rule in backtests and live.
+    """
+    if amount_out <= 0:
+        return Decimal(1)
+    ideal = ideal_amount_out(amount_in, hops, fee)
+    impact = ideal / amount_out - 1 if quote_in else 1 - Fraction(amount_out) / ideal
+    return ratio(impact.numerator, impact.denominator)
+
+
+def reserves_at_price(reserve_in: int, reserve_out: int, price_in_per_out: Fraction) -> tuple[int, int]:
+    """The pool's reserves moved along its own curve (same k) to a given price of the out token.
+
+    With the pool's real depth and a price one block cannot move, a swap's fair output (and so its
+    minimum) no longer depends on where the last swap left the pool.
+    """
+    k = reserve_in * reserve_out
+    new_in = isqrt(k * price_in_per_out.numerator // price_in_per_out.denominator)
+    new_out = k // new_in if new_in else 0
+    return new_in, new_out
+
+
+def amounts_out(amount_in: int, hops: list[tuple[int, int]], fee: Decimal = Decimal("0.003")) -> list[int]:
+    """Amounts along a path, as the router's getAmountsOut computes them."""
+    amounts = [amount_in]
+    for reserve_in, reserve_out in hops:
+        amounts.append(get_amount_out(amounts[-1], reserve_in, reserve_out, fee))
+    return amounts

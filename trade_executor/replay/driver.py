@@ -161,7 +161,7 @@ def run_replay(options: ReplayOptions) -> ReplayResult:
         config = LiveConfig(
             strategy_file=options.strategy_file, state_file=options.state_file, json_rpc_url=SecretStr(anvil.url),
             private_key=SecretStr(HOT_WALLET_KEY), router=deployment.router, factory=deployment.factory, tokens=deployment.tokens,
-            confirmation_timeout=30, clock=lambda: now[0],
+            confirmation_timeout=30, clock=lambda: now[0], price_reference="spot",  # the replay moves every pool itself: no one to manipulate them
         )
         trader = LiveTrader(config, replace(strategy, chain_id=ANVIL_CHAIN_ID), loader=ReplayDataLoader(live_universe))
         trader.pricing = _GapAware(trader.pricing, run)

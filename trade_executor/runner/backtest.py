@@ -102,7 +102,9 @@ class BacktestRun:
         self.timestamps: list[datetime.datetime] = list(self.cycle_times.to_pydatetime())
         self.state = State(name=strategy.strategy_id, created_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
         self.pricing = BacktestPricing(universe, times_ns)
-        self.execution = SimulatedExecutionModel(self._fill_model(), self._gas_model(), self.pricing, universe, strategy.parameters.minimum_trade_value)
+        self.execution = SimulatedExecutionModel(
+            self._fill_model(), self._gas_model(), self.pricing, universe, strategy.parameters.minimum_trade_value, strategy.parameters.max_price_impact
+        )
         self.position_manager = PositionManager(self.state, universe, self.pricing, strategy.parameters.minimum_trade_value)
         self.indicator_arrays = self._compute_indicators()  # name -> ticker -> values per candle (check-lookahead compares them)
         self.indicators = IndicatorValues(self.indicator_arrays, closed_candle_counts(universe, times_ns), universe)

@@ -20,6 +20,7 @@ from trade_executor.state import State, TradeExecution
 from trade_executor.strategy.input import StrategyInput
 from trade_executor.strategy.module import StrategyModule
 from trade_executor.strategy.position_manager import PositionManager
+from trade_executor.strategy.returned_trades import check_returned_trades
 
 logger = logging.getLogger(__name__)
 
@@ -41,87 +42,75 @@ class StrategyCycle:
         approve: Callable[[list[TradeExecution]], list[TradeExecution]] | None = None,
         step_seconds: dict[str, float] | None = None,
     ):
-        """``step_seconds``, when given, receives each step's wall time (live metrics); backtests pass None."""
+        """``step_seconds``, when given, receives each step's wall time (live metrics); backtests pass None and pay nothing."""
         self.strategy = strategy
         self.input = strategy_input
         self.state: State = strategy_input.state
         self.position_manager: PositionManager = strategy_input.position_manager
         self.valuation = valuation
         self.execution = execution
-        self.sync_treasury = sync_treasury
-        self.accounting_check = accounting_check
-        self.approve = approve
-        self.step_seconds = step_seconds
         self._last_cash: tuple[object, float] = (None, 0.0)
+        steps = {
+            "sync_treasury": sync_treasury,
+            "accounting_check": accounting_check,
+            "revalue": valuation.revalue,
+            "decide": self.decide,
+            "approve": approve,
+            "execute": execution.execute_trades,
+            "record_statistics": self.record_statistics,
+        }
+        if step_seconds is not None:
+            steps = {name: _timed(name, step, step_seconds) if step is not None else None for name, step in steps.items()}
+        self._sync_treasury = steps["sync_treasury"]
+        self._accounting_check = steps["accounting_check"]
+        self._revalue = steps["revalue"]
+        self._decide = steps["decide"]
+        self._approve = steps["approve"]
+        self._execute = steps["execute"]
+        self._record_statistics = steps["record_statistics"]
 
     def tick(self, cycle: int, timestamp: datetime.datetime) -> list[TradeExecution]:
-        if self.step_seconds is not None:
-            return self._timed_tick(cycle, timestamp)
         state = self.state
-        if self.sync_treasury is not None:
-            self.sync_treasury(timestamp, state)
-        if self.accounting_check is not None:
-            self.accounting_check(timestamp, state)
+        if self._sync_treasury is not None:
+            self._sync_treasury(timestamp, state)
+        if self._accounting_check is not None:
+            self._accounting_check(timestamp, state)
         if state.portfolio.open_positions:
-            self.valuation.revalue(timestamp, state.portfolio)
-        trades = self.decide(cycle, timestamp)
-        if trades and self.approve is not None:
-            trades = self.approve(trades)
+            self._revalue(timestamp, state.portfolio)
+        trades = self._decide(cycle, timestamp)
+        if trades and self._approve is not None:
+            trades = self._approve(trades)
             self.position_manager.discard_unreturned(trades)  # what was not approved never happened
         if trades:
-            self.execution.execute_trades(timestamp, state, trades)
-        self.record_statistics(timestamp)
-        state.cycle = cycle
-        return trades
-
-    def _timed_tick(self, cycle: int, timestamp: datetime.datetime) -> list[TradeExecution]:
-        """The same steps as tick(), each timed into step_seconds (kept apart so backtests pay nothing)."""
-        state = self.state
-        timings = self.step_seconds
-        clock = time.perf_counter
-
-        def timed(step, call, *args):
-            started = clock()
-            try:
-                return call(*args)
-            finally:
-                timings[step] = timings.get(step, 0.0) + clock() - started
-
-        if self.sync_treasury is not None:
-            timed("sync_treasury", self.sync_treasury, timestamp, state)
-        if self.accounting_check is not None:
-            timed("accounting_check", self.accounting_check, timestamp, state)
-        if state.portfolio.open_positions:
-            timed("revalue", self.valuation.revalue, timestamp, state.portfolio)
-        trades = timed("decide", self.decide, cycle, timestamp)
-        if trades and self.approve is not None:
-            trades = timed("approve", self.approve, trades)
-            self.position_manager.discard_unreturned(trades)
-        if trades:
-            timed("execute", self.execution.execute_trades, timestamp, state, trades)
-        timed("record_statistics", self.record_statistics, timestamp)
+            self._execute(timestamp, state, trades)
+        self._record_statistics(timestamp)
         state.cycle = cycle
         return trades
 
     def decide(self, cycle: int, timestamp: datetime.datetime) -> list[TradeExecution]:
-        """Call the strategy; any exception in its code becomes a StrategyRuntimeError naming the line."""
+        """Call the strategy and check what it returned; a failure leaves no planned trade behind.
+
+        Any exception in the strategy's code becomes a StrategyRuntimeError naming the line.
+        """
         pm = self.position_manager
         pm.begin_cycle(timestamp)
         self.input.timestamp = timestamp
         self.input.cycle = cycle
         try:
             trades = self.strategy.decide_trades(self.input)
-        except TradeExecutorError:
-            raise
-        except Exception as e:
-            raise StrategyRuntimeError(f"decide_trades raised {type(e).__name__} at {_user_location(e, str(self.strategy.path))} (cycle {cycle}, {timestamp}): {e}") from e
-        if trades:
-            if not isinstance(trades, list) or not all(isinstance(t, TradeExecution) for t in trades):
+            if trades:
+                if not isinstance(trades, list) or not all(isinstance(t, TradeExecution) for t in trades):
+                    raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
+                check_returned_trades(trades, pm.planned, pm.planned_at, self.strategy.decide_trades)
+            elif trades is None or trades == []:
+                trades = []
+            else:
                 raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
-        elif trades is None or trades == []:
-            trades = []
-        else:
-            raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
+        except BaseException as e:
+            pm.discard_unreturned([], quietly=True)
+            if isinstance(e, TradeExecutorError) or not isinstance(e, Exception):
+                raise
+            raise StrategyRuntimeError(f"decide_trades raised {type(e).__name__} at {_user_location(e, str(self.strategy.path))} (cycle {cycle}, {timestamp}): {e}") from e
         if len(pm.planned) != len(trades):
             pm.discard_unreturned(trades)
         return trades
@@ -149,6 +138,19 @@ class StrategyCycle:
         stats.total_equity.append(equity_float)
         stats.cash.append(cash_float)
         stats.open_positions.append(len(open_positions))
+
+def _timed(name: str, step: Callable, seconds: dict[str, float]) -> Callable:
+    """``step``, adding its wall time to ``seconds[name]`` on every call."""
+
+    def timed(*args):
+        started = time.perf_counter()
+        try:
+            return step(*args)
+        finally:
+            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+
+    return timed
+
 
 def _user_location(error: BaseException, filename: str) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == filename]

@@ -22,10 +22,12 @@ from trade_executor.chain.connection import check_chain_id, create_web3
 from trade_executor.chain.transactions import TransactionBuilder
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.errors import ConfigurationError, StopError
+from trade_executor.execution.guards import DEFAULT_MAX_PRICE_DEVIATION
 from trade_executor.execution.uniswap_v2.execution_model import UniswapV2ExecutionModel
 from trade_executor.execution.uniswap_v2.live_data import ChainMarketDataLoader
 from trade_executor.execution.uniswap_v2.live_pricing import UniswapV2LivePricing, UniswapV2PoolRevaluator
-from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy, recover
+from trade_executor.execution.uniswap_v2.oracle import TwapOracle, read_pools
+from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy, recover, settle_mined
 from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
 from trade_executor.execution.uniswap_v2.treasury import check_accounts, sync_treasury
 from trade_executor.runner.cycle import StrategyCycle
@@ -37,8 +39,11 @@ from trade_executor.strategy.input import StrategyInput
 from trade_executor.strategy.module import StrategyModule, call_with_supported_arguments, load_strategy_module
 from trade_executor.strategy.position_manager import PositionManager
 from trade_executor.strategy.triggers import check_bar
+from trade_executor.strategy.universe_view import ClosedCandlesUniverse
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_TWAP_WINDOW_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,9 @@ class LiveConfig:
     from_block: int = 0
     clock: Callable[[], datetime.datetime] = field(default=lambda: datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
     observers: tuple[LiveObserver, ...] = ()
+    max_price_deviation: Decimal | None = DEFAULT_MAX_PRICE_DEVIATION
+    twap_window_minutes: float | None = None  # default: 15 minutes, or the strategy's cycle when that is shorter
+    price_reference: str = "twap"  # "spot" only on a chain no one else trades on (the replay)
 
 
 class LiveTrader:
@@ -77,7 +85,9 @@ class LiveTrader:
         self.wallet = HotWallet(config.private_key.get_secret_value())
         self.builder = TransactionBuilder(self.web3, self.wallet)
         self.routing = UniswapV2Routing(self.web3, config.factory, config.router, intermediaries=config.intermediaries)
-        self.pricing = UniswapV2LivePricing(self.routing)
+        window = config.twap_window_minutes * 60 if config.twap_window_minutes else min(DEFAULT_TWAP_WINDOW_SECONDS, self.strategy.cycle_duration.total_seconds())
+        self.oracle = TwapOracle(self.web3, window_seconds=max(1, int(window))) if config.price_reference == "twap" else None
+        self.pricing = self.live_pricing = UniswapV2LivePricing(self.routing, self.oracle, reference=config.price_reference)
         self.valuation = UniswapV2PoolRevaluator(self.pricing)
         self.store = JSONFileStore(config.state_file or Path("state") / f"{self.strategy.strategy_id}.json", on_saved=self.observers.state_saved if self.observers else None)
         self.state = self._load_or_create_state()
@@ -86,9 +96,11 @@ class LiveTrader:
             reserve_symbol=self.strategy.reserve_currency, tokens=config.tokens, time_frame=self.strategy.cycle_duration, from_block=config.from_block,
         )
         self.reserve = self.loader.reserve_asset
+        parameters = self.strategy.parameters
         self.execution = UniswapV2ExecutionModel(
-            self.web3, self.builder, self.routing, self.save, confirmations=config.confirmation_block_count,
-            confirmation_timeout=config.confirmation_timeout, slippage_tolerance=self.strategy.parameters.slippage_tolerance,
+            self.web3, self.builder, self.routing, self.save, pricing=self.pricing, confirmations=config.confirmation_block_count,
+            confirmation_timeout=config.confirmation_timeout, slippage_tolerance=parameters.slippage_tolerance,
+            max_price_deviation=config.max_price_deviation, max_price_impact=parameters.max_price_impact,
             native_price=self._native_price, clock=config.clock,
         )
         self.context = ExecutionContext(ExecutionMode.real_trading, self.strategy.engine_version)
@@ -141,13 +153,43 @@ class LiveTrader:
         self.universe = universe
         return universe
 
+    def confirmed_head(self) -> int:
+        """The newest block with CONFIRMATION_BLOCK_COUNT confirmations: what the books are brought up to."""
+        return max(0, self.web3.eth.block_number - (self.config.confirmation_block_count - 1))
+
+    def settle_mined(self, head: int | None = None) -> int:
+        """Settle trades sent earlier that the chain has mined by ``head``; the rest stay pending in the books."""
+        if not any(p.has_pending_trades() for p in self.state.portfolio.open_positions.values()) and not self.state.portfolio.frozen_positions:
+            return head if head is not None else 0
+        head = self.confirmed_head() if head is None else head
+        for trade in settle_mined(self.state, self.execution, head):
+            logger.info("Trade #%d %s sent earlier is now settled from the chain: %s", trade.trade_id, trade.pair.ticker, trade.status.value)
+        return head
+
     def sync_and_check(self, timestamp: datetime.datetime) -> None:
-        notes = sync_treasury(self.web3, self.state, self.wallet.address, self.reserve, timestamp)
+        """Bring the books up to one confirmed block (mined trades, deposits) and compare them with the chain there."""
+        head = self.confirmed_head()
+        self.settle_mined(head)
+        notes = sync_treasury(self.web3, self.state, self.wallet.address, self.reserve, timestamp, to_block=head)
         for note in notes:
             logger.info("Treasury: %s", note)
         if not self.state.portfolio.reserves:
             self.state.portfolio.reserves[self.reserve.address] = ReservePosition(self.reserve, Decimal(0), timestamp)
-        check_accounts(self.web3, self.state, self.wallet.address)
+        check_accounts(self.web3, self.state, self.wallet.address, block=head)
+
+    def read_prices(self, universe, timestamp: datetime.datetime) -> None:
+        """Point the reference prices at this universe and moment, and read every pool in one batch."""
+        self.live_pricing.universe, self.live_pricing.now = universe, timestamp
+        self.observe_pools(universe.pairs.values())
+
+    def observe_pools(self, pairs) -> None:
+        """One batch read of every pool the pairs trade through: a TWAP reading, and the spot for this pass."""
+        pools = [pool for pair in pairs for pool in self.live_pricing.buy_route(pair).pools]
+        if self.oracle is not None:
+            readings = self.oracle.observe(pools)
+        else:
+            readings = read_pools(self.web3, list(dict.fromkeys(pools)), "latest")[1] if pools else {}
+        self.routing.use_snapshot({pool: (r.reserve0, r.reserve1) for pool, r in readings.items()})
 
     def check_gas(self) -> Decimal:
         balance = Decimal(self.web3.eth.get_balance(self.wallet.address)).scaleb(-18)
@@ -173,14 +215,19 @@ class LiveTrader:
                 raise StopError("create_indicators must return an IndicatorSet.")
             computed = compute_indicators(indicator_set, universe)
         indicators = IndicatorValues(computed, closed_candle_counts(universe, times_ns), universe)
+        self.read_prices(universe, timestamp)
         position_manager = PositionManager(self.state, universe, self.pricing, self.strategy.parameters.minimum_trade_value)
-        strategy_input = StrategyInput(timestamp, self.state.cycle + 1, self.strategy.parameters, universe, self.state, indicators, self.pricing, position_manager, self.context)
+        view = ClosedCandlesUniverse(universe, indicators, times_ns)  # the candle still forming is not the strategy's to see
+        strategy_input = StrategyInput(timestamp, self.state.cycle + 1, self.strategy.parameters, view, self.state, indicators, self.pricing, position_manager, self.context)
         cycle = StrategyCycle(
             self.strategy, strategy_input, self.valuation, self.execution,
             sync_treasury=lambda ts, state: self.sync_and_check(ts), approve=self.config.approve,
             step_seconds=step_seconds if self.observers else None,
         )
-        trades = cycle.tick(self.state.cycle + 1, timestamp)
+        try:
+            trades = cycle.tick(self.state.cycle + 1, timestamp)
+        finally:
+            self.routing.end_snapshot()
         self.state.live.last_cycle_at = timestamp
         self.state.live.cycles_completed += 1
         self.save()
@@ -203,32 +250,38 @@ class LiveTrader:
             raise StopError(f"The latest candle closed at {latest}, {age} before this cycle ({timestamp}); MAX_DATA_DELAY_MINUTES is {limit}. Refusing to trade on stale data: check the market data (node, pools).")
 
     def check_triggers(self, timestamp: datetime.datetime) -> list[TradeExecution]:
-        """Between cycles: close positions whose stop loss or take profit the pool price has crossed."""
-        portfolio = self.state.portfolio
-        candidates = [p for p in portfolio.open_positions.values() if p.stop_loss is not None or p.take_profit is not None]
-        if not candidates or self.universe is None:
+        """Between cycles: close positions whose stop loss or take profit the reference price has crossed.
+
+        The pools are read (one batch) even when nothing needs checking, so the price reference
+        keeps its history; trades sent earlier and mined since are settled first.
+        """
+        if self.universe is None:
             if self.observers:
                 self.observers.triggers_checked(timestamp, [], self.state)
             return []
-        position_manager = PositionManager(self.state, self.universe, self.pricing, self.strategy.parameters.minimum_trade_value)
-        position_manager.begin_cycle(timestamp)
+        self.settle_mined()
+        portfolio = self.state.portfolio
         trades = []
-        self.routing.snapshot_reserves([p.pair.pool_address for p in candidates])
+        self.live_pricing.now = timestamp
+        self.observe_pools(self.universe.pairs.values())
         try:
+            candidates = [p for p in portfolio.open_positions.values() if p.stop_loss is not None or p.take_profit is not None]
+            position_manager = PositionManager(self.state, self.universe, self.pricing, self.strategy.parameters.minimum_trade_value)
+            position_manager.begin_cycle(timestamp)
             for position in candidates:
-                mid = self.pricing.get_mid_price(position.pair)
-                if mid is None:  # no price now (a gap in replayed history): nothing to check against
+                reference = self.pricing.get_mid_price(position.pair)
+                if reference is None:  # no price now (a gap in replayed history, no reference yet): nothing to check against
                     continue
-                price = float(mid)
+                price = float(reference)
                 fired = check_bar(position, price, price, price)
                 if fired is not None:
                     kind, _, level = fired
                     trades += position_manager.close_position_at(position, Decimal(repr(price)), trade_type=kind, trigger_price=level, notes=f"{kind.value} at {level:.6f}")
+            if trades:
+                self.execution.execute_trades(timestamp, self.state, trades)
+                self.save()
         finally:
             self.routing.end_snapshot()
-        if trades:
-            self.execution.execute_trades(timestamp, self.state, trades)
-            self.save()
         if self.observers:
             if trades:
                 self.observers.trades_executed(trades, self.state)

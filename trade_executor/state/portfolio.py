@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from trade_executor.identifiers import AssetIdentifier
 from trade_executor.state.position import TradingPosition
+from trade_executor.state.trade import TradeExecution
 
 ZERO = Decimal(0)
 
@@ -53,6 +54,8 @@ class Portfolio:
     frozen_positions: dict[int, TradingPosition] = field(default_factory=dict)
     reserves: dict[str, ReservePosition] = field(default_factory=dict)
     balance_updates: list[BalanceUpdate] = field(default_factory=list)
+    # Trades that moved no tokens (skipped by a safety rule, or reverted / refused), by trade id.
+    unfilled_trades: dict[int, TradeExecution] = field(default_factory=dict)
 
     def get_reserve(self) -> ReservePosition:
         """The one reserve position; a strategy has exactly one reserve currency."""
@@ -107,6 +110,20 @@ class Portfolio:
         position.closed_at = when
         del self.open_positions[position.position_id]
         self.closed_positions[position.position_id] = position
+
+    def record_unfilled(self, trade: TradeExecution) -> None:
+        """Take a trade that moved nothing out of its position; a position it would have opened goes too.
+
+        The position keeps only trades that moved (or may have moved) tokens, so its quantity,
+        profit and statistics stay true, and it stays open and tradable as it was.
+        """
+        self.unfilled_trades[trade.trade_id] = trade
+        for positions in (self.open_positions, self.frozen_positions):
+            position = positions.get(trade.position_id)
+            if position is not None and position.trades.pop(trade.trade_id, None) is not None:
+                if not position.trades:
+                    del positions[position.position_id]
+                return
 
     def freeze_position(self, position: TradingPosition, when: datetime.datetime, reason: str) -> None:
         """Park a position whose trade failed; it stays out of trading until repaired."""

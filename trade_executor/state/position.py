@@ -10,6 +10,7 @@ from trade_executor.identifiers import AssetIdentifier, TradingPairIdentifier
 from trade_executor.state.trade import TradeExecution, TradeStatus, TradeType
 
 ZERO = Decimal(0)
+IN_FLIGHT = (TradeStatus.started, TradeStatus.broadcasted)
 
 
 @dataclass(slots=True)
@@ -56,6 +57,14 @@ class TradingPosition:
 
     def has_pending_trades(self) -> bool:
         return any(t.is_pending for t in self.trades.values())
+
+    def get_pending_sell_quantity(self) -> Decimal:
+        """Base tokens of sells sent but not yet settled: they may already be gone, so they cannot be sold again."""
+        return sum((-t.planned_quantity for t in self.trades.values() if t.is_sell and t.status in IN_FLIGHT), ZERO)
+
+    def get_pending_buy_reserve(self) -> Decimal:
+        """Reserve currency of buys sent but not yet settled: that cash may already be spent."""
+        return sum((t.planned_reserve for t in self.trades.values() if t.is_buy and t.status in IN_FLIGHT), ZERO)
 
     def get_bought_value(self) -> Decimal:
         """Reserve spent on buys, gas included."""

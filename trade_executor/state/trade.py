@@ -8,16 +8,23 @@ from decimal import Decimal
 from enum import StrEnum
 
 from trade_executor.identifiers import AssetIdentifier, TradingPairIdentifier
+from trade_executor.money import ratio
 
 
 class TradeStatus(StrEnum):
-    """planned -> started -> broadcasted -> success | failed (| repaired)."""
+    """planned -> started -> broadcasted -> success | failed (| repaired); planned -> skipped.
+
+    ``failed`` and ``skipped`` trades moved no tokens: ``skipped`` was refused by a safety rule
+    before it was signed (nothing was sent), ``failed`` was sent and reverted or never reached the
+    chain. ``Portfolio.unfilled_trades`` keeps them; their position stays as it was.
+    """
 
     planned = "planned"
     started = "started"
     broadcasted = "broadcasted"
     success = "success"
     failed = "failed"
+    skipped = "skipped"
     repaired = "repaired"
 
 
@@ -87,6 +94,9 @@ class TradeExecution:
     gas_cost_usd: Decimal | None = None
     trigger_price: Decimal | None = None
     slippage_tolerance: Decimal | None = None
+    # Live: the pool's spot and the manipulation-resistant reference price when the swap was checked.
+    spot_price: Decimal | None = None
+    reference_price: Decimal | None = None
     failure_reason: str | None = None
     notes: str = ""
     blockchain_transactions: list[BlockchainTransaction] = field(default_factory=list)
@@ -126,14 +136,15 @@ class TradeExecution:
         self.executed_at = executed_at
         self.executed_quantity = quantity
         self.executed_reserve = reserve
-        self.executed_price = reserve / abs(quantity)
+        self.executed_price = ratio(reserve, abs(quantity))
         self.lp_fees_paid = lp_fees
         self.price_impact = price_impact
         self.gas_cost_native = gas_native
         self.gas_cost_usd = gas_usd
 
-    def mark_failed(self, when: datetime.datetime, reason: str) -> None:
-        self.status = TradeStatus.failed
+    def mark_failed(self, when: datetime.datetime, reason: str, *, skipped: bool = False) -> None:
+        """No tokens moved: ``skipped`` when nothing was sent, failed when it was sent and reverted or refused."""
+        self.status = TradeStatus.skipped if skipped else TradeStatus.failed
         self.executed_at = when
         self.failure_reason = reason
 

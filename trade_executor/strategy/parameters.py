@@ -86,6 +86,9 @@ ENGINE_PARAMETERS: dict[str, EngineParameter] = {
     "native_token_price_usd": EngineParameter(None, _number(0, inclusive_low=False, allow_none=True), "USD price of the gas token when the universe has no pair for it"),
     "minimum_trade_value": EngineParameter(Decimal("1"), _number(0), "orders worth less (in the reserve currency) are skipped, not sent as dust"),
     "slippage_tolerance": EngineParameter(Decimal("0.005"), _number(0, 1, inclusive_low=False), "maximum slippage accepted on a live swap"),
+    "max_price_impact": EngineParameter(
+        Decimal("0.02"), _number(0, 1, inclusive_low=False), "a swap that would move its pool's price more than this fraction is refused, live and in backtests"
+    ),
     "backtest_start": EngineParameter(None, _optional_text, "first cycle of a backtest (the CLI overrides it)"),
     "backtest_end": EngineParameter(None, _optional_text, "last cycle of a backtest (the CLI overrides it)"),
 }

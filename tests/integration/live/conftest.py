@@ -48,13 +48,25 @@ def anvil():
         yield node
 
 
+POOL_HISTORY_SECONDS = 20 * 60
+
+
+def age_pools(anvil) -> None:
+    """Move the chain's clock on, as if the pools had traded quietly for a while: their TWAP (the live
+    price reference) needs history, as on any real chain."""
+    anvil.rpc("evm_increaseTime", POOL_HISTORY_SECONDS)
+    anvil.rpc("evm_mine")
+
+
 @pytest.fixture
 def deployment(anvil):
     web3 = create_web3(anvil.url)
-    return deploy_uniswap_v2(
+    deployed = deploy_uniswap_v2(
         web3, HotWallet(ANVIL_PRIVATE_KEYS[0]), prices={"ETH": Decimal("300")}, liquidity_usd=Decimal(1_000_000),
         fund_address=HotWallet(HOT_WALLET_KEY).address,
     )
+    age_pools(anvil)
+    return deployed
 
 
 @pytest.fixture

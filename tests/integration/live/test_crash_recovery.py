@@ -71,9 +71,10 @@ def test_a_trade_not_on_chain_can_be_cancelled_instead_of_rebroadcast(deployment
     restarted = start(live_env(deployment, strategy_file, state_file, UNRESOLVED_TRADES="fail"))
     assert restarted.returncode == 0, restarted.stderr
     state = JSONFileStore(state_file).load()
-    (frozen,) = state.portfolio.frozen_positions.values()
-    assert frozen.trades[1].status is TradeStatus.failed
-    assert "cancelled" in frozen.trades[1].failure_reason
+    cancelled = state.portfolio.unfilled_trades[1]  # no token moved: recorded apart, no position frozen
+    assert cancelled.status is TradeStatus.failed
+    assert "cancelled" in cancelled.failure_reason
+    assert not state.portfolio.frozen_positions
     web3 = create_web3(deployment.url)
     assert web3.eth.get_transaction_count(web3.eth.account.from_key(HOT_WALLET_KEY).address, "latest") >= 3
     with pytest.raises(Exception):  # noqa: B017 - web3 raises TransactionNotFound: the signed swap can never be mined now

@@ -36,13 +36,15 @@ def test_a_lost_broadcast_answer_is_resent_with_the_same_bytes_and_trades_once(p
     check_accounts(trader.web3, trader.state, trader.wallet.address)
 
 
-def test_nonce_too_low_for_a_transaction_not_on_chain_fails_the_trade_and_freezes_its_position(proxy, live_config, deployment):
+def test_nonce_too_low_for_a_transaction_not_on_chain_fails_the_trade_and_leaves_nothing_frozen(proxy, live_config, deployment):
     trader = trader_via(proxy, live_config)
     trader.execution.ensure_approval(live_config.tokens["USDC"], 1)  # approval first, so the fault hits the swap
     proxy.add_fault(NonceTooLow("eth_sendRawTransaction"))
     (buy,) = trader.run_cycle(trader.config.clock())
     assert buy.status is TradeStatus.failed and "never reached the chain" in buy.failure_reason
-    assert list(trader.state.portfolio.frozen_positions) == [buy.position_id]
+    # No token moved, so nothing is uncertain: the failed buy is recorded apart and opened no position.
+    assert trader.state.portfolio.unfilled_trades == {buy.trade_id: buy}
+    assert not trader.state.portfolio.frozen_positions and not trader.state.portfolio.open_positions
     assert swaps_on_chain(deployment, trader.wallet.address) == 0
     check_accounts(trader.web3, trader.state, trader.wallet.address)
 

@@ -14,7 +14,7 @@ from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
 from trade_executor.runner.live import LiveTrader
 from trade_executor.state import TradeStatus
 
-from .conftest import HOT_WALLET_KEY
+from .conftest import HOT_WALLET_KEY, age_pools
 
 WAD = 10**18
 
@@ -36,8 +36,9 @@ def add_link_weth_pool(deployment) -> str:
     return link.address
 
 
-def test_three_way_route_quotes_equal_get_amounts_out_and_the_swap_fills_as_quoted(live_config, deployment):
+def test_three_way_route_quotes_equal_get_amounts_out_and_the_swap_fills_as_quoted(live_config, deployment, anvil):
     link = add_link_weth_pool(deployment)
+    age_pools(anvil)  # the new pool needs a TWAP too: the reference price of a two-hop route is both pools'
     web3 = create_web3(deployment.url)
     routing = UniswapV2Routing(web3, deployment.factory, deployment.router, intermediaries=(deployment.weth,))
     route = routing.route(deployment.usdc, link)
@@ -60,14 +61,16 @@ def test_three_way_route_quotes_equal_get_amounts_out_and_the_swap_fills_as_quot
     pair = trader.loader.pair("LINK")
     no_candles = pd.DataFrame({c: [] for c in ("open", "high", "low", "close", "volume")}, index=pd.DatetimeIndex([], name="timestamp"))
     universe = TradingUniverse(31337, "uniswap-v2", trader.reserve, {pair.ticker: pair}, {pair.ticker: no_candles}, pd.Timedelta(hours=1))
+    trader.read_prices(universe, trader.config.clock())
     manager = PositionManager(trader.state, universe, trader.pricing)
     manager.begin_cycle(trader.config.clock())
-    expected = routing.quote(1_000 * 10**6, route)[-1]
-    (buy,) = manager.open_long(pair, Decimal(1_000))
+    expected = routing.quote(100 * 10**6, route)[-1]  # small: the LINK pool is shallow, and a 2% price impact would be refused
+    (buy,) = manager.open_long(pair, Decimal(100))
     trader.execution.execute_trades(trader.config.clock(), trader.state, [buy])
     assert buy.status is TradeStatus.success
     assert buy.executed_quantity == Decimal(expected).scaleb(-18)
-    assert buy.lp_fees_paid == Decimal("5.991")  # 1 - 0.997^2 of 1,000 USDC over two hops
+    assert buy.lp_fees_paid == Decimal("0.5991")  # 1 - 0.997^2 of 100 USDC over two hops
+    assert Decimal("0.005") < buy.price_impact < Decimal("0.02")  # recorded from the pools' depth
 
 
 def test_live_candles_are_built_from_the_pools_sync_events(deployment):
@@ -117,7 +120,7 @@ def test_min_gas_balance_and_stale_data_stop_before_trading(live_config):
     assert HOT_WALLET_KEY
 
 
-def test_a_stop_loss_between_cycles_sells_when_the_pool_price_falls_through_it(live_config, deployment):
+def test_a_stop_loss_between_cycles_sells_when_the_reference_price_falls_through_it(live_config, deployment, anvil):
     from trade_executor.devnet.market_simulator import MarketSimulator
     from trade_executor.execution.uniswap_v2.treasury import check_accounts
     from trade_executor.state import TradeType
@@ -132,6 +135,9 @@ def test_a_stop_loss_between_cycles_sells_when_the_pool_price_falls_through_it(l
     simulator.move_price("ETH-USDC", Decimal(200))
     assert trader.check_triggers(trader.config.clock()) == []  # 200 is above the stop (about 150)
     simulator.move_price("ETH-USDC", Decimal(140))
+    assert trader.check_triggers(trader.config.clock()) == []  # one block below the stop does not move the reference (TWAP)
+    anvil.rpc("evm_increaseTime", 16 * 60)  # the market stays there for longer than the TWAP window
+    anvil.rpc("evm_mine")
     (sell,) = trader.check_triggers(trader.config.clock())
     assert sell.trade_type is TradeType.stop_loss and sell.status is TradeStatus.success
     assert not trader.state.portfolio.open_positions

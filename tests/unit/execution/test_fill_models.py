@@ -15,6 +15,7 @@ from trade_executor.errors import ConfigurationError
 from trade_executor.execution.fill_models import ConstantProductFillModel, SimpleFillModel
 from trade_executor.identifiers import ChainId
 from trade_executor.market.loader import MarketDataLoader
+from trade_executor.money import ratio
 from trade_executor.state import TradeExecution, TradeType
 
 PRICE = Decimal("2000")
@@ -75,7 +76,7 @@ def test_executed_price_of_a_buy_is_reserve_over_quantity(pair):
         price_impact=fill.price_impact, gas_native=Decimal(0), gas_usd=Decimal(0),
     )  # fmt: skip
     expected_quantity = Decimal(get_amount_out(100_000 * 10**6, R_USDC, R_ETH, 997, 1000)).scaleb(-18)
-    assert trade.executed_price == Decimal("100000") / expected_quantity
+    assert trade.executed_price == ratio(Decimal("100000"), expected_quantity)  # a price: 36 significant digits
     assert trade.executed_price.quantize(Decimal("0.01")) == Decimal("2206.02")  # 10.3% above the 2000 mid
     assert trade.get_cash_delta() == Decimal("-100000")
 

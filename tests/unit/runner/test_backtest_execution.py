@@ -10,6 +10,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import pandas as pd
 
+from trade_executor.money import ratio
 from trade_executor.reporting.summary import calculate_summary
 
 T0 = pd.Timestamp("2021-01-01 00:00")
@@ -95,7 +96,7 @@ def test_opening_with_all_cash_leaves_exactly_zero_cash(backtest, candles, flat_
     assert trade.executed_reserve == Decimal("9994")  # the rest of the cash went into the pool
     quantity = Decimal(get_amount_out(9994 * 10**6, R_USDC, R_ETH)).scaleb(-18)
     assert trade.executed_quantity == quantity
-    assert trade.executed_price == Decimal("9994") / quantity
+    assert trade.executed_price == ratio(Decimal("9994"), quantity)
     assert trade.lp_fees_paid == Decimal("29.982")
     assert trade.get_cash_delta() == Decimal("-10000")
 

@@ -136,10 +136,6 @@ def public_objects(root, path="input", depth=0, seen=None):
         yield from public_objects(child, child_path, depth + 1, seen)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="input.pricing.universe: BacktestPricing (execution/backtest_pricing.py) still keeps the full universe in a public attribute",
-)
 def test_nothing_public_on_input_holds_a_full_universe_or_later_candles(write_strategy, candles):
     """Walk input's public attributes at a mid-run cycle: no TradingUniverse, and no frame with a candle not closed yet."""
     strategy = write_strategy("if input.cycle == 5:\n    globals()['INPUT'] = input\nreturn []")

@@ -1,8 +1,11 @@
 """Swap on Uniswap v2 from the hot wallet, so that no decision trades twice and none is lost.
 
-For each trade: quote, sign, **save the state with the signed transaction**, broadcast, save,
-confirm, read the fill from the receipt, save. A crash at any point leaves in state what a
-restart needs to find the transaction on chain (see recovery.py) instead of trading again.
+For each trade: check it against the safety rules (guards.py: the spot against the reference
+price, its own price impact, a minimum out from the reference), sign, **save the state with the
+signed transaction**, broadcast, save, confirm, read the fill from the receipt, save. A crash at
+any point leaves in state what a restart needs to find the transaction on chain (see recovery.py)
+instead of trading again. A trade that moved no tokens (refused before signing, reverted) is
+recorded apart and leaves its position as it was; only a fill the chain leaves unclear freezes it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import datetime
 import logging
 from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
 
 from web3 import Web3
 
@@ -23,27 +27,34 @@ from trade_executor.chain.transactions import (
     wait_for_receipt,
 )
 from trade_executor.errors import TransactionRejected, TransactionUnresolved
+from trade_executor.execution.guards import DEFAULT_MAX_PRICE_DEVIATION, SwapCheck, check_swap, realised_price_impact
+from trade_executor.execution.uniswap_v2.live_pricing import UniswapV2LivePricing
 from trade_executor.execution.uniswap_v2.receipts import read_swap
 from trade_executor.execution.uniswap_v2.routing import Route, UniswapV2Routing
 from trade_executor.failpoints import crash_point
+from trade_executor.money import quantize_up, to_units
 from trade_executor.state import BlockchainTransaction, Portfolio, State, TradeExecution, TradeStatus
 
 logger = logging.getLogger(__name__)
 
 MAX_UINT = 2**256 - 1
 ONE = Decimal(1)
+NO_REFERENCE = (
+    "no manipulation-resistant reference price for {ticker} yet (the pool's TWAP needs a few minutes of chain time, "
+    "and no closed candle is there to fall back on): not sent, the next cycle or trigger check decides again"
+)
 
 
 def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
-def to_units(amount: Decimal, decimals: int) -> int:
-    return int(amount.scaleb(decimals).to_integral_value(rounding="ROUND_DOWN"))
-
-
 class UniswapV2ExecutionModel:
-    """``save_state`` is called at each step that must survive a crash; it must save atomically."""
+    """``save_state`` is called at each step that must survive a crash; it must save atomically.
+
+    ``pricing`` gives each route's reference price; ``max_price_deviation`` and ``max_price_impact``
+    (None: off) are the rules of guards.py.
+    """
 
     def __init__(
         self,
@@ -52,9 +63,12 @@ class UniswapV2ExecutionModel:
         routing: UniswapV2Routing,
         save_state: Callable[[], None],
         *,
+        pricing: UniswapV2LivePricing,
         confirmations: int = 1,
         confirmation_timeout: float = 60.0,
         slippage_tolerance: Decimal = Decimal("0.005"),
+        max_price_deviation: Decimal | None = DEFAULT_MAX_PRICE_DEVIATION,
+        max_price_impact: Decimal | None = None,
         deadline_seconds: int = 300,
         native_price: Callable[[], Decimal | None] = lambda: None,
         clock: Callable[[], datetime.datetime] = now,
@@ -63,9 +77,12 @@ class UniswapV2ExecutionModel:
         self.builder = builder
         self.routing = routing
         self.save_state = save_state
+        self.pricing = pricing
         self.confirmations = confirmations
         self.confirmation_timeout = confirmation_timeout
         self.slippage_tolerance = slippage_tolerance
+        self.max_price_deviation = max_price_deviation
+        self.max_price_impact = max_price_impact
         self.deadline_seconds = deadline_seconds
         self.native_price = native_price
         self.clock = clock  # the trader's clock: fills, broadcasts and failures are timed as its cycles are
@@ -95,20 +112,28 @@ class UniswapV2ExecutionModel:
         return buy_route.reversed(), trade.pair.base.address, trade.reserve_currency.address, to_units(-trade.planned_quantity, trade.pair.base.decimals)
 
     def execute_trade(self, state: State, trade: TradeExecution) -> None:
-        if trade.is_buy and trade.planned_reserve > state.portfolio.get_cash():
-            # As in a backtest: a buy sized from a sell's estimated proceeds spends the cash that really arrived.
-            logger.debug("Trade #%d: buying with the cash there, %s, not %s", trade.trade_id, state.portfolio.get_cash(), trade.planned_reserve)
-            trade.planned_reserve = state.portfolio.get_cash()
+        if trade.is_buy:
+            # As in a backtest: a buy sized from a sell's estimated proceeds spends the cash that really
+            # arrived; cash of earlier buys still awaiting confirmation is not there to spend.
+            available = state.portfolio.get_cash() - sum((p.get_pending_buy_reserve() for p in state.portfolio.open_positions.values()), Decimal(0))
+            if trade.planned_reserve > available:
+                logger.debug("Trade #%d: buying with the cash there, %s, not %s", trade.trade_id, available, trade.planned_reserve)
+                trade.planned_reserve = max(available, Decimal(0))
         route, token_in, token_out, amount_in = self.route_for(trade)
+        if amount_in <= 0:
+            self.fail(state, trade, "nothing to swap (no cash or tokens left for it)", sent=False)
+            return
+        check = self.check(trade, route, amount_in)
+        if check.refusal is not None:
+            self.fail(state, trade, check.refusal, sent=False)
+            return
         self.ensure_approval(token_in, amount_in)
-        amounts = self.routing.quote(amount_in, route)
-        minimum_out = int(Decimal(amounts[-1]) * (ONE - self.slippage_tolerance))
         deadline = self.web3.eth.get_block("latest")["timestamp"] + self.deadline_seconds
-        swap = self.routing.router.functions.swapExactTokensForTokens(amount_in, minimum_out, list(route.path), self.wallet, deadline)
+        swap = self.routing.router.functions.swapExactTokensForTokens(amount_in, check.minimum_out, list(route.path), self.wallet, deadline)
         try:
             signed = self.builder.sign_call(swap, gas_headroom=SWAP_GAS_HEADROOM_PER_POOL * route.hops)
         except Exception as e:  # noqa: BLE001 - estimate_gas reverts when the swap would fail
-            self.fail(state, trade, f"the swap would revert: {e}")
+            self.fail(state, trade, f"the swap would revert, so it was not sent: {e}", sent=False)
             return
         trade.slippage_tolerance = self.slippage_tolerance
         trade.started_at = self.clock()
@@ -122,6 +147,26 @@ class UniswapV2ExecutionModel:
         self.save_state()
         crash_point("after_sign")
         self.broadcast_and_settle(state, trade)
+
+    def check(self, trade: TradeExecution, route: Route, amount_in: int) -> SwapCheck:
+        """The safety rules against the pools as they are now (fresh reserves) and the route's reference."""
+        self.routing.end_snapshot()  # earlier swaps of this cycle moved the pools: read them again
+        hops = self.routing.hop_reserves(route)
+        reference = self.pricing.reference(route, trade.pair)
+        pair = trade.pair
+        if reference is None:
+            reference_hops, source = tuple(Fraction(r_in, r_out) for r_in, r_out in hops), "none"
+        else:
+            reference_hops, source = reference.hop_prices, reference.source
+        check = check_swap(
+            ticker=pair.ticker, amount_in=amount_in, hops=hops, reference_hops=reference_hops, reference_source=source,
+            quote_in=trade.is_buy, price_scale=Fraction(10) ** (pair.base.decimals - pair.quote.decimals), fee=self.routing.fee,
+            slippage_tolerance=self.slippage_tolerance, max_price_deviation=self.max_price_deviation, max_price_impact=self.max_price_impact,
+        )
+        trade.spot_price, trade.reference_price = check.spot_price, check.reference_price if reference is not None else None
+        if reference is None and check.refusal is None:
+            return SwapCheck(check.minimum_out, check.quote_out, check.spot_price, check.spot_price, check.impact, NO_REFERENCE.format(ticker=pair.ticker))
+        return check
 
     def broadcast_and_settle(self, state: State, trade: TradeExecution) -> None:
         """Send the trade's recorded signed bytes (never new ones) and settle it from the receipt."""
@@ -156,16 +201,19 @@ class UniswapV2ExecutionModel:
         tx.confirmed_at = self.clock()
         if receipt["status"] != 1:
             tx.revert_reason = self.revert_reason(tx)
-            self.fail(state, trade, f"the swap reverted: {tx.revert_reason}")
+            self.fail(state, trade, f"the swap reverted on chain, no tokens moved: {tx.revert_reason}")
             return
         route, token_in, token_out, _ = self.route_for(trade)
         result = read_swap(receipt, self.wallet, token_in, token_out)
         portfolio = state.portfolio
-        position = portfolio.open_positions[trade.position_id]
+        position = portfolio.open_positions.get(trade.position_id) or portfolio.frozen_positions.get(trade.position_id)
+        if result.amount_in == 0 or result.amount_out == 0 or position is None:
+            self.freeze(state, trade, f"transaction {tx.tx_hash} succeeded but its receipt shows no swap of {token_in} for {token_out} by {self.wallet}")
+            return
         base, reserve = trade.pair.base, trade.reserve_currency
         gas_native = Decimal(result.gas_used * result.effective_gas_price).scaleb(-18)
         native_price = self.native_price()
-        gas_usd = (gas_native * native_price).quantize(Decimal(1).scaleb(-reserve.decimals)) if native_price else Decimal(0)
+        gas_usd = quantize_up(gas_native * native_price, reserve.decimals) if native_price else Decimal(0)
         hop_fee = ONE - (ONE - self.routing.fee) ** route.hops
         if trade.is_buy:
             quantity = Decimal(result.amount_out).scaleb(-base.decimals)
@@ -178,21 +226,32 @@ class UniswapV2ExecutionModel:
             lp_fee = (quantity * hop_fee * trade.planned_price).quantize(Decimal(1).scaleb(-reserve.decimals), rounding=ROUND_DOWN)
             executed_reserve, signed_quantity = received, -quantity
         trade.gas_from_reserve = False
-        impact = Decimal(0)
         trade.mark_success(
             executed_at=self.clock(), quantity=signed_quantity, reserve=executed_reserve, lp_fees=lp_fee,
-            price_impact=impact, gas_native=gas_native, gas_usd=gas_usd,
+            price_impact=Decimal(0), gas_native=gas_native, gas_usd=gas_usd,
         )
+        if trade.spot_price:
+            trade.price_impact = realised_price_impact(quote_in=trade.is_buy, executed_price=trade.executed_price, spot_price=trade.spot_price, fee=self.routing.fee, hops=route.hops)
         portfolio.adjust_cash(trade.get_cash_delta())
         position.last_token_price = trade.executed_price
         position.last_pricing_at = trade.executed_at
-        if position.get_quantity() == 0:
+        if position.get_quantity() == 0 and position.position_id in portfolio.open_positions:
             portfolio.close_position(position, trade.executed_at)
         self.save_state()
 
-    def fail(self, state: State, trade: TradeExecution, reason: str) -> None:
-        """A failed trade freezes its position until a person repairs it."""
-        logger.error("Trade #%d %s failed: %s", trade.trade_id, trade.pair.ticker, reason)
+    def fail(self, state: State, trade: TradeExecution, reason: str, *, sent: bool = True) -> None:
+        """A trade that moved no tokens: recorded apart (skipped when never sent), its position left as it was."""
+        if sent:
+            logger.error("Trade #%d %s failed: %s", trade.trade_id, trade.pair.ticker, reason)
+        else:
+            logger.warning("Trade #%d %s skipped: %s", trade.trade_id, trade.pair.ticker, reason)
+        trade.mark_failed(self.clock(), reason, skipped=not sent)
+        state.portfolio.record_unfilled(trade)
+        self.save_state()
+
+    def freeze(self, state: State, trade: TradeExecution, reason: str) -> None:
+        """The chain's balances after this trade are unclear: park its position until a person repairs it."""
+        logger.error("Trade #%d %s: %s; position frozen until repaired", trade.trade_id, trade.pair.ticker, reason)
         trade.mark_failed(self.clock(), reason)
         portfolio: Portfolio = state.portfolio
         position = portfolio.open_positions.get(trade.position_id)

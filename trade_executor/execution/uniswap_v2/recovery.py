@@ -55,6 +55,23 @@ def recover(state: State, execution: UniswapV2ExecutionModel, policy: Unresolved
     return report
 
 
+def settle_mined(state: State, execution: UniswapV2ExecutionModel, head: int) -> list[TradeExecution]:
+    """Settle every sent trade the chain has mined at or below ``head``; leave the others pending.
+
+    Called before each cycle and trigger check, so decisions see what the chain did. A trade still
+    in flight stays in the books as pending: its cash is reserved and its tokens cannot be sold again.
+    """
+    settled = []
+    for trade in pending_trades(state):
+        if trade.status is not TradeStatus.broadcasted or not trade.blockchain_transactions:
+            continue
+        receipt = find_receipt(execution.web3, trade.blockchain_transactions[-1].tx_hash)
+        if receipt is not None and receipt["blockNumber"] <= head:
+            execution.settle(state, trade, receipt)
+            settled.append(trade)
+    return settled
+
+
 def _resolve(state: State, execution: UniswapV2ExecutionModel, trade: TradeExecution, policy: UnresolvedPolicy) -> str:
     web3 = execution.web3
     if not trade.blockchain_transactions:

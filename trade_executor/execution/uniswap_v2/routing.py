@@ -14,10 +14,10 @@ from web3 import Web3
 from trade_executor.chain.abi import load_abi
 from trade_executor.errors import ConfigurationError
 from trade_executor.identifiers import DEFAULT_LP_FEE
-from trade_executor.market.amm import get_amount_out
+from trade_executor.market.amm import amounts_out
+from trade_executor.money import ratio
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-GET_RESERVES_SELECTOR = "0x0902f1ac"
 
 
 @dataclass(frozen=True)
@@ -75,51 +75,45 @@ class UniswapV2Routing:
             contract = self._contracts[pool] = self.web3.eth.contract(address=pool, abi=load_abi("UniswapV2Pair"))
         return contract
 
-    def reserves(self, pool: str, token_in: str) -> tuple[int, int]:
-        """(reserve of token_in, reserve of the other token)."""
+    def token0(self, pool: str) -> str:
         token0 = self._token0.get(pool)
         if token0 is None:
             token0 = self._token0[pool] = self.pool_contract(pool).functions.token0().call()
+        return token0
+
+    def reserves(self, pool: str, token_in: str) -> tuple[int, int]:
+        """(reserve of token_in, reserve of the other token)."""
+        token0 = self.token0(pool)
         if self._snapshot is not None and pool in self._snapshot:
             reserve0, reserve1 = self._snapshot[pool]
         else:
             reserve0, reserve1, _ = self.pool_contract(pool).functions.getReserves().call()
         return (reserve0, reserve1) if token0.lower() == token_in.lower() else (reserve1, reserve0)
 
-    def snapshot_reserves(self, pools: list[str]) -> None:
-        """Read many pools' reserves in one JSON-RPC batch; later reads use them until ``end_snapshot``.
+    def use_snapshot(self, reserves: dict[str, tuple[int, int]]) -> None:
+        """Answer reserve reads of these pools from one batch read (see oracle.read_pools) until ``end_snapshot``.
 
-        One round trip for a whole stop-loss pass instead of one per position.
+        One round trip for a whole cycle or stop-loss pass instead of one per position.
         """
-        unique = list(dict.fromkeys(pools))
-        for pool in unique:
-            if pool not in self._token0:
-                self._token0[pool] = self.pool_contract(pool).functions.token0().call()
-        calls = [("eth_call", [{"to": pool, "data": GET_RESERVES_SELECTOR}, "latest"]) for pool in unique]
-        responses = self.web3.provider.make_batch_request(calls) if calls else []
-        snapshot = {}
-        for pool, response in zip(unique, responses, strict=True):
-            if "error" in response:
-                raise ConnectionError(f"getReserves of {pool} failed: {response['error']}")
-            data = bytes.fromhex(response["result"].removeprefix("0x"))
-            snapshot[pool] = (int.from_bytes(data[:32], "big"), int.from_bytes(data[32:64], "big"))
-        self._snapshot = snapshot
+        for pool in reserves:
+            self.token0(pool)
+        self._snapshot = dict(reserves)
 
     def end_snapshot(self) -> None:
         self._snapshot = None
 
+    def hop_reserves(self, route: Route) -> list[tuple[int, int]]:
+        """(reserve in, reserve out) of each pool along the route, in its direction."""
+        return [self.reserves(pool, token_in) for token_in, pool in zip(route.path, route.pools, strict=False)]
+
     def quote(self, amount_in: int, route: Route) -> list[int]:
         """Amounts along the path, as the router's getAmountsOut computes them."""
-        amounts = [amount_in]
-        for token_in, pool in zip(route.path, route.pools, strict=False):
-            reserve_in, reserve_out = self.reserves(pool, token_in)
-            amounts.append(get_amount_out(amounts[-1], reserve_in, reserve_out, self.fee))
-        return amounts
+        return amounts_out(amount_in, self.hop_reserves(route), self.fee)
 
     def mid_price(self, route: Route, base_decimals: int, quote_decimals: int) -> Decimal:
         """Price of one base token in the reserve currency, before fees (product over hops)."""
         price = Decimal(1)
         for token_in, pool in zip(route.path, route.pools, strict=False):
             reserve_in, reserve_out = self.reserves(pool, token_in)
-            price *= Decimal(reserve_in) / Decimal(reserve_out)
-        return price * Decimal(10) ** (base_decimals - quote_decimals)
+            price *= ratio(reserve_in, reserve_out)
+        return ratio(price * Decimal(10) ** (base_decimals - quote_decimals), 1)

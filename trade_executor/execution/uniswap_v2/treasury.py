@@ -23,14 +23,15 @@ def _topic_for(address: str) -> str:
 
 
 def our_transaction_hashes(state: State) -> set[str]:
-    return {tx.tx_hash.lower() for p in state.portfolio.get_all_positions() for t in p.trades.values() for tx in t.blockchain_transactions}
+    trades = [t for p in state.portfolio.get_all_positions() for t in p.trades.values()] + list(state.portfolio.unfilled_trades.values())
+    return {tx.tx_hash.lower() for t in trades for tx in t.blockchain_transactions}
 
 
-def sync_treasury(web3: Web3, state: State, wallet: str, reserve: AssetIdentifier, timestamp: datetime.datetime) -> list[str]:
-    """Record outside reserve transfers since the last synced block as balance updates."""
+def sync_treasury(web3: Web3, state: State, wallet: str, reserve: AssetIdentifier, timestamp: datetime.datetime, *, to_block: int | None = None) -> list[str]:
+    """Record outside reserve transfers since the last synced block (up to ``to_block``, default the latest) as balance updates."""
     live = state.live or LiveInfo()
     state.live = live
-    latest = web3.eth.block_number
+    latest = web3.eth.block_number if to_block is None else to_block
     start = (live.treasury_synced_block + 1) if live.treasury_synced_block is not None else 0
     if start > latest:
         return []
@@ -55,12 +56,13 @@ def sync_treasury(web3: Web3, state: State, wallet: str, reserve: AssetIdentifie
 BALANCE_OF_SELECTOR = "0x70a08231"
 
 
-def on_chain_balances(web3: Web3, wallet: str, assets: list[AssetIdentifier]) -> dict[str, Decimal]:
-    """Every token's balance of the wallet, read in one JSON-RPC batch (one round trip per check)."""
+def on_chain_balances(web3: Web3, wallet: str, assets: list[AssetIdentifier], block: int | None = None) -> dict[str, Decimal]:
+    """Every token's balance of the wallet at ``block`` (default the latest), in one JSON-RPC batch."""
     if not assets:
         return {}
     data = BALANCE_OF_SELECTOR + "0" * 24 + wallet.lower().removeprefix("0x")
-    calls = [("eth_call", [{"to": Web3.to_checksum_address(a.address), "data": data}, "latest"]) for a in assets]
+    at = "latest" if block is None else hex(block)
+    calls = [("eth_call", [{"to": Web3.to_checksum_address(a.address), "data": data}, at]) for a in assets]
     responses = web3.provider.make_batch_request(calls)
     balances = {}
     for asset, response in zip(assets, responses, strict=True):
@@ -81,12 +83,16 @@ def expected_balances(state: State) -> dict[str, tuple[AssetIdentifier, Decimal]
     return expected
 
 
-def check_accounts(web3: Web3, state: State, wallet: str, extra_assets: list[AssetIdentifier] = ()) -> list[tuple[str, str, str]]:
-    """Stop with a table when any token's on-chain balance differs from what the state says we hold."""
+def check_accounts(web3: Web3, state: State, wallet: str, extra_assets: list[AssetIdentifier] = (), *, block: int | None = None) -> list[tuple[str, str, str]]:
+    """Stop with a table when any token's on-chain balance differs from what the state says we hold.
+
+    ``block``: compare with the chain at this block, the one the state was brought up to (trades
+    mined after it are not in the state yet, and must not be in the balances either).
+    """
     expected = expected_balances(state)
     for asset in extra_assets:
         expected.setdefault(asset.address.lower(), (asset, Decimal(0)))
-    actual = on_chain_balances(web3, wallet, [asset for asset, _ in expected.values()])
+    actual = on_chain_balances(web3, wallet, [asset for asset, _ in expected.values()], block)
     rows, wrong = [], False
     for address, (asset, quantity) in expected.items():
         chain = actual[address]
