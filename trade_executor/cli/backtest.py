@@ -20,11 +20,13 @@ from trade_executor.cli.live_options import (
     KeystorePassword,
     MaxCycles,
     MaxDataDelay,
+    MaxPriceDeviation,
     MinGasBalance,
     PrivateKey,
     Router,
     RunSingleCycle,
     TriggerCheck,
+    TwapWindow,
     Unresolved,
     UnresolvedTrades,
 )
@@ -107,6 +109,8 @@ def start(
     confirmation_timeout: ConfirmationTimeout = 60.0,
     cycle_offset_minutes: CycleOffset = 0.0,
     max_data_delay_minutes: MaxDataDelay = None,
+    max_price_deviation: MaxPriceDeviation = 0.03,
+    twap_window_minutes: TwapWindow = None,
     position_trigger_check_minutes: TriggerCheck = 1.0,
     run_single_cycle: RunSingleCycle = False,
     max_cycles: MaxCycles = None,
@@ -158,7 +162,7 @@ def start(
                 confirmation_block_count=confirmation_block_count, confirmation_timeout=confirmation_timeout, cycle_offset_minutes=cycle_offset_minutes,
                 max_data_delay_minutes=max_data_delay_minutes, position_trigger_check_minutes=position_trigger_check_minutes, run_single_cycle=run_single_cycle,
                 max_cycles=max_cycles, min_gas_balance=min_gas_balance, approval_type=approval_type, unresolved_trades=unresolved_trades.value, from_block=from_block,
-                observers=(*webhook.observers, *observers),
+                max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, observers=(*webhook.observers, *observers),
             )
             webhook.attach(trader)
             typer.echo(f"Trading {trader.strategy.strategy_id} live from {trader.wallet.address}; state in {trader.store.path}")

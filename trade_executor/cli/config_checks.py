@@ -91,6 +91,13 @@ def positive(value: str) -> str | None:
     return "is not above zero" if number <= 0 else None
 
 
+def fraction(value: str) -> str | None:
+    number = _number(value)
+    if number is None:
+        return "is not a number"
+    return "is not a fraction between 0 and 1 (0.03 means 3%)" if not 0 < number < 1 else None
+
+
 def whole(minimum: int) -> Check:
     def check(value: str) -> str | None:
         try:
@@ -154,6 +161,8 @@ RULES: tuple[Rule, ...] = (
     Rule("PRIVATE_KEY", private_key, "use the key `trade-executor new-wallet` printed (0x and 64 hex digits), or a keystore file with KEYSTORE_FILE"),
     Rule("CYCLE_OFFSET_MINUTES", non_negative, MINUTES),
     Rule("MAX_DATA_DELAY_MINUTES", non_negative, MINUTES),
+    Rule("MAX_PRICE_DEVIATION", fraction, "set {name} to a fraction between 0 and 1, e.g. {name}=0.03 (3%)"),
+    Rule("TWAP_WINDOW_MINUTES", positive, "set {name} to a number of minutes above 0, e.g. {name}=15"),
     Rule("POSITION_TRIGGER_CHECK_MINUTES", positive, "set {name} to a number of minutes above 0, e.g. {name}=1"),
     Rule("MIN_GAS_BALANCE", non_negative, "set {name} to an amount of the chain's native token, 0 or more, e.g. {name}=0.05"),
     Rule("CONFIRMATION_BLOCK_COUNT", whole(1), "set {name} to a whole number of blocks, 1 or more, e.g. {name}=2"),

@@ -8,17 +8,26 @@ from pathlib import Path
 import typer
 
 from trade_executor.cli.common import reports_errors, setup_logging
-from trade_executor.cli.live_options import Factory, JsonRpcUrl, KeystoreFile, KeystorePassword, PrivateKey, Router
+from trade_executor.cli.live_options import (
+    Factory,
+    JsonRpcUrl,
+    KeystoreFile,
+    KeystorePassword,
+    MaxPriceDeviation,
+    PrivateKey,
+    Router,
+    TwapWindow,
+)
 from trade_executor.cli.options import LogLevel, LogLevelOption, StateFile, StrategyFile
 
 
-def _trader(strategy_file, state_file, json_rpc_url, private_key, router, factory, log_level, keystore_file=None, keystore_password=None):
+def _trader(strategy_file, state_file, json_rpc_url, private_key, router, factory, log_level, keystore_file=None, keystore_password=None, **settings):
     setup_logging(log_level.value)
     from trade_executor.cli.live_wiring import build_live_trader
 
     return build_live_trader(
         strategy_file, state_file, json_rpc_url=json_rpc_url, private_key=private_key, router=router, factory=factory,
-        keystore_file=keystore_file, keystore_password=keystore_password,
+        keystore_file=keystore_file, keystore_password=keystore_password, **settings,
     )
 
 
@@ -59,13 +68,17 @@ def check_wallet(strategy_file: StrategyFile, state_file: StateFile = None, json
 def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
                        keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
                        uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info,
-                       amount: float = typer.Option(1.0, "--amount", envvar="TEST_TRADE_AMOUNT", show_envvar=True, help="Value of the test buy in the reserve currency.")) -> None:
-    """Buy and sell about 1 USD of the strategy's default asset through the real router."""
+                       amount: float = typer.Option(1.0, "--amount", envvar="TEST_TRADE_AMOUNT", show_envvar=True, help="Value of the test buy in the reserve currency."),
+                       max_price_deviation: MaxPriceDeviation = 0.03, twap_window_minutes: TwapWindow = None) -> None:
+    """Buy and sell about 1 USD of the strategy's default asset through the real router, with the same safety rules as a cycle."""
     from trade_executor.errors import StopError
     from trade_executor.state import TradeStatus
     from trade_executor.strategy.position_manager import PositionManager
 
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password)
+    trader = _trader(
+        strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password,
+        max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes,
+    )
     trader.recover()
     now = trader.config.clock()
     trader.sync_and_check(now)
@@ -125,16 +138,30 @@ def show_positions(strategy_file: StrategyFile, state_file: StateFile = None) ->
             for trade in position.trades.values():
                 tx = trade.blockchain_transactions[-1].tx_hash if trade.blockchain_transactions else "-"
                 typer.echo(f"      trade #{trade.trade_id} {'buy' if trade.is_buy else 'sell'} {trade.status.value} {tx} {trade.notes}")
+    unfilled = portfolio.unfilled_trades
+    typer.echo(f"Trades that moved no tokens (skipped by a safety rule, or reverted): {len(unfilled)}")
+    for trade in list(unfilled.values())[-20:]:
+        tx = trade.blockchain_transactions[-1].tx_hash if trade.blockchain_transactions else "not sent"
+        typer.echo(f"  trade #{trade.trade_id} {'buy' if trade.is_buy else 'sell'} {trade.pair.ticker} {trade.status.value} at {trade.executed_at} ({tx}): {trade.failure_reason}")
 
 
 @reports_errors
 def close_all(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
               keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
-              uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info) -> None:
-    """Sell every open position now, through the router."""
+              uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info,
+              max_price_deviation: MaxPriceDeviation = 0.03, twap_window_minutes: TwapWindow = None,
+              accept_spot_price: bool = typer.Option(
+                  False, "--accept-spot-price", envvar="ACCEPT_SPOT_PRICE", show_envvar=True,
+                  help="Sell at the pool's price now, measuring slippage from it instead of from the manipulation-resistant reference "
+                  "(the TWAP). For when the market really moved and you accept that price; never set it in an env file.",
+              )) -> None:
+    """Sell every open position now, through the router, with the same safety rules as a cycle (a swap into a pushed pool is not sent)."""
     from trade_executor.strategy.position_manager import PositionManager
 
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password)
+    trader = _trader(
+        strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password,
+        max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, price_reference="spot" if accept_spot_price else "twap",
+    )
     trader.recover()
     now = trader.config.clock()
     universe = trader.build_universe()
@@ -146,7 +173,15 @@ def close_all(strategy_file: StrategyFile, state_file: StateFile = None, json_rp
     trader.save()
     for trade in trades:
         typer.echo(f"{trade}: {trade.failure_reason or 'ok'}")
-    typer.echo(f"Closed {sum(t.is_success for t in trades)} of {len(trades)} positions")
+    closed = sum(t.is_success for t in trades)
+    typer.echo(f"Closed {closed} of {len(trades)} positions")
+    if closed < len(trades):
+        typer.echo(
+            "Error: not every position was closed (reasons above). Run close-all again later; if the market really moved that far "
+            "and you accept the pool's price now, run close-all --accept-spot-price.",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @reports_errors

@@ -50,6 +50,23 @@ ConfirmationBlocks = Annotated[int, _opt("--confirmation-block-count", "CONFIRMA
 ConfirmationTimeout = Annotated[float, _opt("--confirmation-timeout", "CONFIRMATION_TIMEOUT", "Seconds to wait for a confirmation before the trade is left unresolved.", min=1)]
 CycleOffset = Annotated[float, _opt("--cycle-offset-minutes", "CYCLE_OFFSET_MINUTES", "Minutes after each cycle boundary to run (time for the data to arrive; the tick offset).", min=0)]
 MaxDataDelay = Annotated[float | None, _opt("--max-data-delay-minutes", "MAX_DATA_DELAY_MINUTES", "Refuse to trade when the latest candle is older than this.", min=0)]
+MaxPriceDeviation = Annotated[
+    float,
+    _opt(
+        "--max-price-deviation", "MAX_PRICE_DEVIATION",
+        "Do not send a swap while the pool's spot price is further than this fraction from the reference price (the pool's TWAP): "
+        "someone is pushing the pool, or the market just jumped. 0.03 = 3%, which normal volatility on an hourly strategy does not reach.",
+        min=0.0001, max=0.9999,
+    ),
+]
+TwapWindow = Annotated[
+    float | None,
+    _opt(
+        "--twap-window-minutes", "TWAP_WINDOW_MINUTES",
+        "Chain time the reference price (the pool's time-weighted average price) averages over. Default: 15, or the strategy's cycle when shorter.",
+        min=0.01,
+    ),
+]
 TriggerCheck = Annotated[float, _opt("--position-trigger-check-minutes", "POSITION_TRIGGER_CHECK_MINUTES", "Minutes between stop-loss / take-profit checks between cycles.", min=0.01)]
 RunSingleCycle = Annotated[bool, _opt("--run-single-cycle", "RUN_SINGLE_CYCLE", "Run one cycle now and exit.")]
 MaxCycles = Annotated[int | None, _opt("--max-cycles", "MAX_CYCLES", "Stop after this many cycles.", min=1)]

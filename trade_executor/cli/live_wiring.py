@@ -59,6 +59,7 @@ def ask_on_console(trades):
 
 
 def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_url, private_key, router, factory, keystore_file=None, keystore_password=None, **settings):
+    from trade_executor.execution.guards import DEFAULT_MAX_PRICE_DEVIATION
     from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy
     from trade_executor.runner.live import LiveConfig, LiveTrader
     from trade_executor.strategy.module import load_strategy_module
@@ -81,6 +82,7 @@ def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_
         intermediaries=tuple(a for s, a in tokens.items() if s in ("ETH", "WETH", "WBNB", "WMATIC")),
         unresolved_policy=UnresolvedPolicy(settings.pop("unresolved_trades", "rebroadcast")),
         min_gas_balance=Decimal(str(settings.pop("min_gas_balance", 0))),
+        max_price_deviation=Decimal(str(settings.pop("max_price_deviation", DEFAULT_MAX_PRICE_DEVIATION))),
         approve=ask_on_console if approval == ApprovalType.cli else None,
         **settings,
     )

@@ -98,3 +98,30 @@ def test_check_universe_live_reports_the_latest_candle_from_the_pools(deployment
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Latest OHLCV candle is at: ")
     assert "ETH-USDC: 1 candles of 1h, 0 gaps" in result.stdout
+
+
+def test_close_all_into_a_pushed_pool_sends_nothing_exits_1_and_says_how_to_force_it(anvil, deployment, strategy_file, tmp_path):
+    """The operator's close-all obeys the same safety rules as a cycle: no sell into a dumped pool, unless told."""
+    from trade_executor.chain.connection import create_web3
+    from trade_executor.testing.adversary import Adversary, transactions_sent
+
+    state_file = tmp_path / "s.json"
+    env = live_env(deployment, strategy_file, state_file)
+    assert run(env, "start").returncode == 0  # the alternating strategy buys
+    web3 = create_web3(deployment.url)
+    wallet = JSONFileStore(state_file).load().live.hot_wallet
+    Adversary(anvil, deployment).dump("ETH-USDC", "0.3")
+    sent = transactions_sent(web3, wallet)
+
+    refused = run(env, "close-all")
+    assert refused.returncode == 1
+    assert transactions_sent(web3, wallet) == sent  # no approval, no swap: nothing signed
+    assert "deviates" in refused.stdout and "--accept-spot-price" in refused.stderr
+    shown = run(env, "show-positions")
+    assert "Open positions: 1" in shown.stdout and "Frozen positions: 0" in shown.stdout
+    assert "moved no tokens (skipped by a safety rule, or reverted): 1" in shown.stdout and "skipped" in shown.stdout
+
+    forced = run(env, "close-all", "--accept-spot-price")  # the operator accepts the dumped price
+    assert forced.returncode == 0, forced.stderr
+    assert "Closed 1 of 1 positions" in forced.stdout
+    assert not JSONFileStore(state_file).load().portfolio.open_positions
