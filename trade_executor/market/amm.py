@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from math import isqrt
 
 from trade_executor.money import ratio
 
 
+@cache
 def fee_fraction_to_ratio(fee: Decimal) -> tuple[int, int]:
     """0.003 -> (997, 1000); 0.0025 -> (9975, 10000): the router's integer fee arithmetic."""
     denominator = 1000
@@ -54,11 +56,17 @@ def reserves_for_price(price: Decimal, quote_liquidity: Decimal, base_decimals: 
 def ideal_amount_out(amount_in: int, hops: list[tuple[int, int]], fee: Decimal = Decimal("0.003")) -> Fraction:
     """What ``amount_in`` would buy along the hops' (reserve in, reserve out) at their mid prices, after
     the LP fee but without price impact: the yardstick of ``price_impact``."""
-    numerator_fee, denominator = fee_fraction_to_ratio(fee)
-    ideal = Fraction(amount_in)
+    numerator, denominator = _ideal_terms(amount_in, hops, fee)
+    return Fraction(numerator, denominator)
+
+
+def _ideal_terms(amount_in: int, hops: list[tuple[int, int]], fee: Decimal) -> tuple[int, int]:
+    numerator_fee, denominator_fee = fee_fraction_to_ratio(fee)
+    numerator, denominator = amount_in, 1
     for reserve_in, reserve_out in hops:
-        ideal = ideal * numerator_fee * reserve_out / (denominator * reserve_in)
-    return ideal
+        numerator *= numerator_fee * reserve_out
+        denominator *= denominator_fee * reserve_in
+    return numerator, denominator
 
 
 def price_impact(amount_in: int, amount_out: int, hops: list[tuple[int, int]], fee: Decimal, *, quote_in: bool) -> Decimal:
@@ -66,12 +74,13 @@ def price_impact(amount_in: int, amount_out: int, hops: list[tuple[int, int]], f
 
     Measured in quote per base, as prices are shown: a buy (``quote_in``) pays ``ideal/out - 1``
     more per token, a sell receives ``1 - out/ideal`` less. The same rule in backtests and live.
+    Integer arithmetic until the one division: a backtest computes this for every fill.
     """
     if amount_out <= 0:
         return Decimal(1)
-    ideal = ideal_amount_out(amount_in, hops, fee)
-    impact = ideal / amount_out - 1 if quote_in else 1 - Fraction(amount_out) / ideal
-    return ratio(impact.numerator, impact.denominator)
+    numerator, denominator = _ideal_terms(amount_in, hops, fee)
+    shortfall = numerator - amount_out * denominator  # (ideal - out) * denominator
+    return ratio(shortfall, amount_out * denominator) if quote_in else ratio(shortfall, numerator)
 
 
 def reserves_at_price(reserve_in: int, reserve_out: int, price_in_per_out: Fraction) -> tuple[int, int]:

@@ -105,7 +105,7 @@ class BacktestRun:
         self.execution = SimulatedExecutionModel(
             self._fill_model(), self._gas_model(), self.pricing, universe, strategy.parameters.minimum_trade_value, strategy.parameters.max_price_impact
         )
-        self.position_manager = PositionManager(self.state, universe, self.pricing, strategy.parameters.minimum_trade_value)
+        self.position_manager = PositionManager(self.state, universe, self.pricing, strategy.parameters.minimum_trade_value, trades_in_flight=False)
         self.indicator_arrays = self._compute_indicators()  # name -> ticker -> values per candle (check-lookahead compares them)
         self.indicators = IndicatorValues(self.indicator_arrays, closed_candle_counts(universe, times_ns), universe)
         strategy_view = ClosedCandlesUniverse(universe, self.indicators, times_ns)  # the engine keeps the full universe

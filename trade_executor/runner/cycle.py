@@ -54,10 +54,10 @@ class StrategyCycle:
             "sync_treasury": sync_treasury,
             "accounting_check": accounting_check,
             "revalue": valuation.revalue,
-            "decide": self.decide,
+            "decide": StrategyCycle.decide,  # plain functions, called with self: a bound method kept here would be a reference cycle
             "approve": approve,
             "execute": execution.execute_trades,
-            "record_statistics": self.record_statistics,
+            "record_statistics": StrategyCycle.record_statistics,
         }
         if step_seconds is not None:
             steps = {name: _timed(name, step, step_seconds) if step is not None else None for name, step in steps.items()}
@@ -77,13 +77,13 @@ class StrategyCycle:
             self._accounting_check(timestamp, state)
         if state.portfolio.open_positions:
             self._revalue(timestamp, state.portfolio)
-        trades = self._decide(cycle, timestamp)
+        trades = self._decide(self, cycle, timestamp)
         if trades and self._approve is not None:
             trades = self._approve(trades)
             self.position_manager.discard_unreturned(trades)  # what was not approved never happened
         if trades:
             self._execute(timestamp, state, trades)
-        self._record_statistics(timestamp)
+        self._record_statistics(self, timestamp)
         state.cycle = cycle
         return trades
 
@@ -101,7 +101,7 @@ class StrategyCycle:
             if trades:
                 if not isinstance(trades, list) or not all(isinstance(t, TradeExecution) for t in trades):
                     raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
-                check_returned_trades(trades, pm.planned, pm.planned_at, self.strategy.decide_trades)
+                check_returned_trades(trades, pm.planned, self.strategy.decide_trades)
             elif trades is None or trades == []:
                 trades = []
             else:

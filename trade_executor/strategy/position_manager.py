@@ -78,15 +78,17 @@ def _fraction(name: str, value: float | Decimal | None, low: Decimal, high: Deci
 
 
 class PositionManager:
-    def __init__(self, state: State, universe: TradingUniverse, pricing: PricingModel, minimum_trade_value: Decimal = ONE):
+    def __init__(self, state: State, universe: TradingUniverse, pricing: PricingModel, minimum_trade_value: Decimal = ONE, *, trades_in_flight: bool = True):
+        """``trades_in_flight``: trades may be sent and not yet settled when the next decision comes (live);
+        a backtest settles every trade at once and passes False, so its cash needs no such accounting."""
         self.state = state
+        self._trades_in_flight = trades_in_flight
         self._universe = universe  # private: the strategy reads candles through input.universe, cut at the cycle's time
         self._pricing = pricing
         self.minimum_trade_value = minimum_trade_value
         self.timestamp: datetime.datetime | None = None
         self.skipped_trades = 0
         self.planned: list[TradeExecution] = []
-        self.planned_at: dict[int, str] = {}  # id(trade) -> where the strategy planned it, for error messages
         self._committed_cash = ZERO
         self._in_flight_cash: Decimal | None = None
         self._reserve = universe.reserve_asset
@@ -97,7 +99,6 @@ class PositionManager:
         self._in_flight_cash = None
         if self.planned:
             self.planned.clear()
-            self.planned_at.clear()
 
     def discard_unreturned(self, returned: list[TradeExecution], *, quietly: bool = False) -> None:
         """Undo trades planned this cycle that decide_trades did not return: only returned trades run.
@@ -123,7 +124,8 @@ class PositionManager:
         """Reserve cash not yet committed: to buys planned this cycle, or to buys sent earlier and not yet settled."""
         in_flight = self._in_flight_cash
         if in_flight is None:
-            in_flight = self._in_flight_cash = sum((p.get_pending_buy_reserve() for p in self.state.portfolio.open_positions.values()), ZERO)
+            positions = self.state.portfolio.open_positions.values()
+            in_flight = self._in_flight_cash = sum((p.get_pending_buy_reserve() for p in positions), ZERO) if self._trades_in_flight else ZERO
         return self.state.portfolio.get_cash() - self._committed_cash - in_flight
 
     def is_any_open(self) -> bool:
@@ -227,8 +229,8 @@ class PositionManager:
 
     def _buy(self, pair: TradingPairIdentifier, value: Decimal | float | int, notes: str) -> list[TradeExecution]:
         amount = as_money(value, self._reserve.decimals)
-        equity = self.state.portfolio.get_total_equity()
-        if equity > 0 and amount > equity * ABSURD_MULTIPLE:
+        portfolio = self.state.portfolio
+        if amount > portfolio.get_cash() * ABSURD_MULTIPLE and amount > (equity := portfolio.get_total_equity()) * ABSURD_MULTIPLE and equity > 0:
             raise StrategyRuntimeError(
                 f"A buy of {value!r} {self._reserve.token_symbol} at {caller_location()} is more than {ABSURD_MULTIPLE:,} times what the whole "
                 f"portfolio is worth ({equity:,.2f} {self._reserve.token_symbol}): a value in token units instead of tokens, or a division by a tiny number? "
@@ -270,7 +272,6 @@ class PositionManager:
         )
         position.trades[trade.trade_id] = trade
         self.planned.append(trade)
-        self.planned_at[id(trade)] = caller_location()
         return trade
 
     def _price_or_skip(self, pair: TradingPairIdentifier, action: str) -> Decimal | None:

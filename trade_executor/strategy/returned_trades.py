@@ -16,13 +16,14 @@ from trade_executor.errors import StrategyRuntimeError
 from trade_executor.state import TradeExecution
 
 
-def check_returned_trades(trades: list[TradeExecution], planned: list[TradeExecution], planned_at: dict[int, str], decide_trades: Callable) -> None:
+def check_returned_trades(trades: list[TradeExecution], planned: list[TradeExecution], decide_trades: Callable) -> None:
     """Raise StrategyRuntimeError naming the strategy's lines when ``trades`` is not a subset of ``planned``, each once."""
+    if len(trades) == len(planned) and all(a is b for a, b in zip(trades, planned, strict=True)):
+        return  # the usual case: every planned trade, in order
     seen: set[int] = set()
     planned_ids = {id(t) for t in planned}
     for trade in trades:
-        where = planned_at.get(id(trade))
-        described = f"trade #{trade.trade_id} ({'buy' if trade.is_buy else 'sell'} {trade.pair.ticker}{', planned at ' + where if where else ''})"
+        described = f"trade #{trade.trade_id} ({'buy' if trade.is_buy else 'sell'} {trade.pair.ticker})"
         if id(trade) in seen:
             raise StrategyRuntimeError(
                 f"decide_trades ({return_location(decide_trades)}) returned {described} twice: each planned trade must be in the "
