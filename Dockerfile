@@ -10,6 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # Inside a container the webhook must listen on every interface for a published port to reach
 # it; docker-compose.yml publishes it on the host's 127.0.0.1 only. An env file may override it.
+# With HTTP_ENABLED=true on this address, start refuses to run without HTTP_USERNAME and
+# HTTP_PASSWORD: put both in the secret env file.
 ENV HTTP_HOST=0.0.0.0
 
 # docker-compose.yml mounts strategy/, state/ and cache/ under this folder.

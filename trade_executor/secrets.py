@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
-from urllib.parse import urlsplit, urlunsplit
+import traceback
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 MASK = "***"
 
@@ -30,6 +32,8 @@ URL_VARIABLE_PREFIXES = ("JSON_RPC_",)
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+# What a secret is replaced with when not ***, by lower-cased secret: a node URL becomes its redacted form.
+_replacements: dict[str, str] = {}
 _pattern: re.Pattern | None = None
 # Every secret lower-cased and UTF-8 encoded, for mask_bytes's pre-check; None if one is not ASCII.
 _ascii_needles: tuple[bytes, ...] | None = None
@@ -38,8 +42,8 @@ _ascii_needles: tuple[bytes, ...] | None = None
 MIN_SECRET_LENGTH = 6
 
 
-def register_secret(value: str | None) -> None:
-    """Remember a value to mask; a 0x-prefixed key is masked with and without its prefix."""
+def register_secret(value: str | None, *, replacement: str = MASK) -> None:
+    """Remember a value to mask (as ``replacement``); a 0x-prefixed key is masked with and without its prefix."""
     global _pattern, _ascii_needles
     if not value or len(value) < MIN_SECRET_LENGTH:
         return
@@ -50,6 +54,8 @@ def register_secret(value: str | None) -> None:
         if values <= _secrets:
             return
         _secrets.update(values)
+        if replacement != MASK:
+            _replacements.update((v.lower(), replacement) for v in values)
         ordered = sorted(_secrets, key=len, reverse=True)  # longest first, so a prefix never half-masks
         # Needles before the pattern: mask_bytes reads the pattern first, so it never pairs a new pattern with old needles.
         _ascii_needles = tuple(s.lower().encode("ascii") for s in ordered) if all(s.isascii() for s in ordered) else None
@@ -69,17 +75,64 @@ def register_environment(environ: dict[str, str]) -> None:
             register_secret(value)
         elif name.startswith(URL_VARIABLE_PREFIXES):
             for url in value.split():
-                redacted = redact_url(url)
-                if redacted != url:
-                    register_secret(url)
+                register_url(url)
+
+
+def register_url(url: str) -> None:
+    """Register a node URL's secret parts in every form an error or log line may show them.
+
+    requests and urllib3 rarely print the whole URL: "Max retries exceeded with url: /v3/KEY",
+    '"POST /v3/KEY HTTP/1.1" 200'; they re-quote it, or show it decoded. So the path, the query,
+    the user part, each key-like piece of them, and their URL-encoded and decoded forms are all
+    masked. The whole URL is shown redacted (scheme and host stay: they tell which node it was).
+    """
+    redacted = redact_url(url)
+    if redacted == url:
+        return
+    register_secret(url, replacement=redacted)
+    for piece in _secret_pieces(url):
+        for form in {piece, quote(piece, safe=""), quote(piece, safe="/"), quote_plus(piece), unquote(piece), unquote_plus(piece)}:
+            register_secret(form)
+
+
+def _secret_pieces(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    pieces: list[str] = []
+    if parts.path not in ("", "/"):
+        pieces += [parts.path, *(segment for segment in parts.path.split("/") if _key_like(segment))]
+    if parts.query:
+        pieces.append(parts.query)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            pieces.append(f"{name}={value}")
+            if _key_like(value):
+                pieces.append(value)
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at:
+        user, _, password = userinfo.partition(":")
+        pieces += [userinfo, password] + ([user] if _key_like(user) else [])
+    return pieces
+
+
+def _key_like(text: str) -> bool:
+    """An API key rather than a word of the URL ("v3", "mainnet"): long, or letters mixed with digits."""
+    return len(text) >= 24 or (len(text) >= 8 and any(c.isdigit() for c in text) and any(c.isalpha() for c in text))
 
 
 def mask(text: str) -> str:
-    """The text with every registered secret replaced by ***."""
+    """The text with every registered secret replaced by *** (a node URL by its redacted form)."""
     pattern = _pattern
     if pattern is None or not text:
         return text
-    return pattern.sub(MASK, text)
+    if not _replacements:
+        return pattern.sub(MASK, text)
+    return pattern.sub(_replacement, text)
+
+
+def _replacement(match: re.Match) -> str:
+    return _replacements.get(match.group(0).lower(), MASK)
 
 
 def mask_bytes(data: bytes) -> bytes:
@@ -99,7 +152,7 @@ def mask_bytes(data: bytes) -> bytes:
         if not any(needle in lowered for needle in needles):
             return data
     text = data.decode("utf-8")
-    masked, count = pattern.subn(MASK, text)
+    masked, count = pattern.subn(_replacement if _replacements else MASK, text)
     return masked.encode("utf-8") if count else data
 
 
@@ -136,22 +189,70 @@ class SecretMaskingFilter(logging.Filter):
     """Masks registered secrets in a log record's message, arguments and exception text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if _pattern is None:
-            return True
-        message = record.getMessage()
-        masked = mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = mask(record.exc_text)
+        mask_record(record)
         return True
+
+
+def mask_record(record: logging.LogRecord) -> None:
+    """Mask a record's message, exception text and stack in place (a record that cannot be formatted is left to its handler)."""
+    if _pattern is None:
+        return
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - bad arguments: logging itself reports them when a handler formats the record
+        return
+    masked = mask(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask(record.stack_info)
+
+
+_masking_installed = False
+
+
+def install_masking() -> None:
+    """Mask every log record as it is made, and uncaught exceptions as they are printed.
+
+    Handler filters mask what our handlers write; this also covers handlers added later and by
+    libraries, and the tracebacks Python prints for an exception no one caught (in any thread).
+    """
+    global _masking_installed
+    with _lock:
+        if _masking_installed:
+            return
+        _masking_installed = True
+    make_record = logging.getLogRecordFactory()
+
+    def masked_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        mask_record(record)
+        return record
+
+    logging.setLogRecordFactory(masked_record)
+    sys.excepthook = _print_masked_exception
+    threading.excepthook = _print_masked_thread_exception
+
+
+def _print_masked_exception(exc_type, exc, tb) -> None:
+    sys.stderr.write(mask("".join(traceback.format_exception(exc_type, exc, tb))))
+
+
+def _print_masked_thread_exception(args) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    sys.stderr.write(mask(f"Exception in thread {name}:\n" + "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))))
 
 
 def _reset_for_tests() -> None:
     global _pattern, _ascii_needles
     with _lock:
         _secrets.clear()
+        _replacements.clear()
         _pattern = None
         _ascii_needles = None

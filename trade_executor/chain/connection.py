@@ -30,7 +30,7 @@ from web3.providers.base import JSONBaseProvider
 from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
 
 from trade_executor.errors import ConfigurationError
-from trade_executor.secrets import redact_url, register_secret
+from trade_executor.secrets import redact_url, register_url
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +47,9 @@ def create_web3(url: str, *, timeout: float = 10.0, retries: int = 3) -> Web3:
     if not urls:
         raise ConfigurationError("No JSON-RPC URL given. Set JSON_RPC_<CHAIN> (or --json-rpc-url) to the node's http(s):// URL.")
     for each in urls:
+        register_url(each)  # a key in the path, query or user part: masked in logs and errors from now on
         if not each.startswith(("http://", "https://")):
             raise ConfigurationError(f"JSON-RPC URL {redact_url(each)!r} is not an http(s):// URL.")
-        if redact_url(each) != each:
-            register_secret(each)  # a key in the path or query: masked in logs and errors from now on
     if len(urls) == 1:
         provider = _http_provider(urls[0], timeout, retries=retries)
     else:
@@ -117,7 +116,7 @@ class FallbackProvider(JSONBaseProvider):
                     continue
                 self._answered(index)
                 return answer
-        raise _sanitised(last, f"No JSON-RPC node answered {methods[0]}: {', '.join(failures)}")
+        raise _sanitised(last, f"No JSON-RPC node answered {methods[0]}: {', '.join(dict.fromkeys(failures))}")  # each node once, however many rounds
 
     def _order(self) -> list[int]:
         with self._lock:
@@ -144,6 +143,44 @@ def _sanitised(error: Exception, message: str) -> Exception:
     if isinstance(error, requests.HTTPError):
         return requests.HTTPError(message, response=error.response)
     return type(error)(message)
+
+
+def node_failure_message(error: BaseException) -> str | None:
+    """One line for an error that means the node did not answer usefully, naming it redacted; None for other errors.
+
+    Without it an operator whose devnet is not running reads a 145-line traceback that ends in
+    urllib3's "Max retries exceeded with url: /v3/KEY" (the API key included).
+    """
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, (requests.ConnectionError, requests.Timeout, requests.HTTPError)):
+            return _describe_failure(error)
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None
+
+
+def _describe_failure(error: requests.RequestException) -> str:
+    request = getattr(error, "request", None)
+    node = redact_url(str(request.url)) if request is not None and request.url else None
+    if node is None:  # FallbackProvider's error lists each node (redacted) and why it failed
+        return f"{error}: is the node running? Check the JSON-RPC URL (JSON_RPC_<CHAIN> or --json-rpc-url)."
+    response = error.response if isinstance(error, requests.HTTPError) else None
+    if response is not None and response.status_code < 500 and response.status_code != 429:
+        return (
+            f"The JSON-RPC node {node} answered HTTP {response.status_code} {response.reason or ''}".rstrip()
+            + ": is the URL right? Check its path and API key (JSON_RPC_<CHAIN> or --json-rpc-url)."
+        )
+    if response is not None:
+        why = f"HTTP {response.status_code}"
+    elif isinstance(error, requests.Timeout):
+        why = "no answer in time"
+    elif "Name or service not known" in str(error) or "NameResolutionError" in str(error):
+        why = "host name not found"
+    elif "refused" in str(error).lower():
+        why = "connection refused"
+    else:
+        why = type(error).__name__
+    return f"No answer from the JSON-RPC node {node} ({why}): is the node running? Check the JSON-RPC URL (JSON_RPC_<CHAIN> or --json-rpc-url)."
 
 
 def _is_loopback(url: str) -> bool:

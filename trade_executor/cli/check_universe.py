@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from trade_executor.cli.common import reports_errors, setup_logging
-from trade_executor.cli.live_options import Factory, JsonRpcUrl, PrivateKey, Router
+from trade_executor.cli.live_options import Factory, JsonRpcUrl, KeystoreFile, KeystorePassword, PrivateKey, Router
 from trade_executor.cli.options import ExecutionType, LogLevel, LogLevelOption, StrategyFile
 
 
@@ -24,6 +24,8 @@ def check_universe(
     ] = ExecutionType.backtest,
     json_rpc_url: JsonRpcUrl = None,
     private_key: PrivateKey = None,
+    keystore_file: KeystoreFile = None,
+    keystore_password: KeystorePassword = None,
     uniswap_v2_router: Router = None,
     uniswap_v2_factory: Factory = None,
     log_level: LogLevelOption = LogLevel.warning,
@@ -35,7 +37,10 @@ def check_universe(
     if execution_type is ExecutionType.uniswap_v2_hot_wallet:
         from trade_executor.cli.live_wiring import build_live_trader
 
-        trader = build_live_trader(strategy_file, None, json_rpc_url=json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory)
+        trader = build_live_trader(
+            strategy_file, None, json_rpc_url=json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory,
+            keystore_file=keystore_file, keystore_password=keystore_password,  # as every live command: a keystore instead of PRIVATE_KEY
+        )
         universe = trader.build_universe()
     else:
         from trade_executor.runner.backtest import BacktestOptions, build_universe

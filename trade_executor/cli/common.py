@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import traceback
 from collections.abc import Callable
 from functools import wraps
 
+import click
 import typer
 
 from trade_executor.errors import ConfigurationError, StrategyRuntimeError, TradeExecutorError
@@ -21,7 +24,12 @@ def setup_logging(level: str, *, log_format: str | None = None, logstash_server:
 
 
 def reports_errors(command: Callable) -> Callable:
-    """Print our errors as one clear message on stderr and exit non-zero, without a traceback."""
+    """Print our errors as one clear message on stderr and exit non-zero, without a traceback.
+
+    A node that does not answer is one line too (naming the node, redacted). Anything else
+    unexpected keeps its traceback for the bug report, with secrets masked: Python's own
+    printing would show node URLs with their API keys.
+    """
 
     @wraps(command)
     def wrapper(*args, **kwargs):
@@ -33,19 +41,36 @@ def reports_errors(command: Callable) -> Callable:
             if isinstance(e, StrategyRuntimeError) and e.__cause__ is not None:
                 logging.getLogger("trade_executor").debug("Strategy traceback", exc_info=e.__cause__)
             raise typer.Exit(getattr(e, "exit_code", 1)) from None
+        except Exception as e:
+            if isinstance(e, (typer.Exit, typer.Abort, click.ClickException)):
+                raise
+            line = _node_failure(e)
+            if line is None:
+                typer.echo(mask("".join(traceback.format_exception(e))), err=True)
+            else:
+                logging.getLogger("trade_executor").debug("JSON-RPC failure", exc_info=e)
+                typer.echo(mask(f"Error: {line}"), err=True)
+            raise typer.Exit(1) from None
 
     return wrapper
 
 
+def _node_failure(error: Exception) -> str | None:
+    """The one-line description of a node that did not answer; only when web3 was ever loaded (else it cannot be one)."""
+    if "trade_executor.chain.connection" not in sys.modules:
+        return None
+    from trade_executor.chain.connection import node_failure_message
+
+    return node_failure_message(error)
+
+
 def parse_date(value: str | None, option: str):
-    import pandas as pd
+    """A date option (naive UTC Timestamp), ISO form only: pandas would read 01/06/2018 as 6 January without a word."""
+    from trade_executor.market.dates import parse_iso_date
 
     if value is None or value == "":
         return None
-    try:
-        return pd.Timestamp(value).tz_localize(None) if pd.Timestamp(value).tzinfo else pd.Timestamp(value)
-    except ValueError:
-        raise ConfigurationError(f"{option}={value!r} is not a date. Use the form 2018-01-31 (or 2018-01-31 12:00).") from None
+    return parse_iso_date(value, option)
 
 
 def parse_time_frame_option(value: str | None, option: str):

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import typer
 
 from trade_executor.cli.env_files import LoadedEnvironment, Origin
+from trade_executor.market.dates import iso_date_problem
 from trade_executor.secrets import mask, show_value
 
 # A check returns what is wrong with a value (None: nothing). The value is never in that text.
@@ -154,6 +155,7 @@ class Rule:
 
 MINUTES = "set {name} to a number of minutes, 0 or more, e.g. {name}=5"
 YES_NO = "set {name} to true or false (1/0 and yes/no also work)"
+DATE = "write {name} as year-month-day, e.g. {name}=2018-06-01 (or 2018-06-01 12:00)"
 RULES: tuple[Rule, ...] = (
     Rule("JSON_RPC_*", node_urls, "set {name} to the node's http(s):// URL; several URLs separated by spaces are tried in order, e.g. {name}=https://node-1.example https://node-2.example"),
     Rule("DISCORD_WEBHOOK_URL", web_url, "paste the webhook URL Discord shows (https://discord.com/api/webhooks/...)"),
@@ -186,6 +188,7 @@ RULES: tuple[Rule, ...] = (
     Rule("TOKEN_*", address, "set {name} to the token's address, 0x and 40 hex digits (TOKEN_<SYMBOL>=0x...)"),
 )
 
+    *(Rule(name, iso_date_problem, DATE) for name in ("BACKTEST_START", "BACKTEST_END", "REPLAY_START", "REPLAY_END", "DEVNET_START_DATE")),
 # Names an .env file may hold without a warning though no command reads them as an option.
 ALLOWED_PREFIXES = ("JSON_RPC_", "TOKEN_", "PAIR_")  # PAIR_<BASE>_<QUOTE>: pool addresses the devnet writes, for people
 ALLOWED_NAMES = frozenset({"DOMAIN_NAME", "TRADE_EXECUTOR_VERSION", "CHAIN_ID", "WETH", "COMPOSE_PROJECT_NAME", "TZ", "PYTHONUNBUFFERED", "PYTHONWARNINGS"})

@@ -83,7 +83,10 @@ def _decimal(value: float) -> Decimal:
 
 
 def check_port_free(port: int) -> None:
+    """Refuse a port something listens on; with SO_REUSEADDR, as anvil binds, so the connections a stopped devnet
+    leaves in TIME_WAIT (about 60 s) do not count as "in use"."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -19,7 +19,7 @@ from collections import deque
 
 from trade_executor.errors import ConfigurationError
 from trade_executor.monitoring.addresses import parse_host_port
-from trade_executor.secrets import SecretMaskingFilter
+from trade_executor.secrets import SecretMaskingFilter, install_masking
 
 HUMAN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 LOG_FORMATS = ("human", "json")
@@ -146,6 +146,7 @@ def configure_logging(level: str, log_format: str = "human", logstash_server: st
     """Replace the root logger's handlers: stderr in the chosen format, plus Logstash when given."""
     if log_format not in LOG_FORMATS:
         raise ConfigurationError(f"LOG_FORMAT={log_format!r} is not a log format: use human or json.")
+    install_masking()  # records masked as they are made, before any handler (ours, a library's, /logs) sees them
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(JsonLineFormatter() if log_format == "json" else logging.Formatter(HUMAN_FORMAT))
     console.addFilter(SecretMaskingFilter())

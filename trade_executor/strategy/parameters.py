@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from trade_executor.errors import StrategyModuleError
+from trade_executor.market.dates import iso_date_problem
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,12 @@ def _optional_int(value):
     return value
 
 
-def _optional_text(value):
+def _optional_date(value):
     if value is not None and not isinstance(value, str):
         raise ValueError(f"must be text like '2018-01-01' or None, not {value!r}")
+    problem = iso_date_problem(value) if value is not None else None
+    if problem:
+        raise ValueError(f"{value!r} {problem}: write it year-month-day, e.g. '2018-06-01'")
     return value
 
 
@@ -89,8 +93,8 @@ ENGINE_PARAMETERS: dict[str, EngineParameter] = {
     "max_price_impact": EngineParameter(
         Decimal("0.02"), _number(0, 1, inclusive_low=False), "a swap that would move its pool's price more than this fraction is refused, live and in backtests"
     ),
-    "backtest_start": EngineParameter(None, _optional_text, "first cycle of a backtest (the CLI overrides it)"),
-    "backtest_end": EngineParameter(None, _optional_text, "last cycle of a backtest (the CLI overrides it)"),
+    "backtest_start": EngineParameter(None, _optional_date, "first cycle of a backtest (the CLI overrides it)"),
+    "backtest_end": EngineParameter(None, _optional_date, "last cycle of a backtest (the CLI overrides it)"),
 }
 
 

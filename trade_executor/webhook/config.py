@@ -40,6 +40,12 @@ class WebhookConfig:
             )
         if self.password and not self.username:
             raise ConfigurationError("HTTP_PASSWORD is set but HTTP_USERNAME is empty. Set HTTP_USERNAME too, or unset HTTP_PASSWORD.")
+        if not self.auth_enabled and not is_loopback(self.host):
+            raise ConfigurationError(
+                f"HTTP_HOST={self.host} lets other machines reach the webhook, but HTTP_USERNAME and HTTP_PASSWORD are not set: anyone "
+                "could read the state, the logs and the strategy's source. Fix: set HTTP_USERNAME and HTTP_PASSWORD (in the secret env file; "
+                "every path but /ping then needs them), or HTTP_HOST=127.0.0.1 to serve this machine only."
+            )
         if not 0 <= self.port <= 65535:
             raise ConfigurationError(f"HTTP_PORT={self.port} is not a TCP port. Use a number from 1 to 65535 (default {DEFAULT_PORT}; 0 picks a free port).")
         for origin in self.cors_origins:
@@ -49,6 +55,12 @@ class WebhookConfig:
     @property
     def auth_enabled(self) -> bool:
         return bool(self.username)
+
+
+def is_loopback(host: str) -> bool:
+    """This machine only: 127.0.0.0/8, ::1 or localhost (an empty host or 0.0.0.0 means every interface)."""
+    name = host.strip().strip("[]").lower()
+    return name in ("localhost", "::1") or name.startswith("127.")
 
 
 def parse_origins(text: str | None) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import time
 import uvicorn
 
 from trade_executor.errors import ConfigurationError
+from trade_executor.webhook.limits import ConnectionLimits, GuardedListener, guarded_protocol, limits_for_this_process
 
 logger = logging.getLogger(__name__)
 
@@ -17,14 +18,17 @@ logger = logging.getLogger(__name__)
 class WebhookServer:
     """Start, wait until it accepts connections, stop. Port 0 picks a free port (see ``port``)."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 3456):
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 3456, *, limits: ConnectionLimits | None = None):
         self.host = host
         self.requested_port = port
+        self.limits = limits or limits_for_this_process()
         # No access log: at a thousand requests a second it would cost more than the answers.
         # log_config=None: our logging set-up stays as it is; uvicorn's records go to the root logger.
         # proxy_headers=False: no answer depends on the client's address, so X-Forwarded-For parsing is a cost per request for nothing.
+        # The connection limits (limits.py) accept through our listening socket object, which the asyncio loop uses and uvloop does not.
         config = uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=False, lifespan="off", server_header=False, proxy_headers=False, timeout_graceful_shutdown=5,
+            loop="asyncio", http=guarded_protocol(self.limits), timeout_keep_alive=5,
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
@@ -64,7 +68,8 @@ class WebhookServer:
     def _bind(self) -> socket.socket:
         """Bind here, on the caller's thread, so a busy port is one clear error (not a dying server thread)."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock = GuardedListener(family, socket.SOCK_STREAM)
+        sock.limits = self.limits
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.requested_port))
