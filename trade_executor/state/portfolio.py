@@ -5,34 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 
 from trade_executor.identifiers import AssetIdentifier
+from trade_executor.state.balance_update import BalanceUpdate, BalanceUpdateCause
 from trade_executor.state.position import TradingPosition
 from trade_executor.state.trade import TradeExecution
 
 ZERO = Decimal(0)
-
-
-class BalanceUpdateCause(StrEnum):
-    deposit = "deposit"
-    withdrawal = "withdrawal"
-    interest = "interest"
-    correction = "correction"
-
-
-@dataclass(slots=True)
-class BalanceUpdate:
-    """A change of a reserve that no trade made: a deposit, a withdrawal, interest."""
-
-    balance_update_id: int
-    cause: BalanceUpdateCause
-    asset: AssetIdentifier
-    quantity: Decimal
-    timestamp: datetime.datetime
-    block_number: int | None = None
-    tx_hash: str | None = None
-    notes: str = ""
 
 
 @dataclass(slots=True)
@@ -104,6 +83,15 @@ class Portfolio:
             reserve = self.reserves[asset.address] = ReservePosition(asset, ZERO)
         reserve.quantity += quantity
         reserve.last_sync_at = timestamp
+        return update
+
+    def record_position_balance_update(
+        self, position: TradingPosition, cause: BalanceUpdateCause, quantity: Decimal, timestamp: datetime.datetime, **extra
+    ) -> BalanceUpdate:
+        """Add ``quantity`` of the position's token that no trade moved (a correction to the chain) to the position."""
+        update = BalanceUpdate(self.next_balance_update_id, cause, position.pair.base, quantity, timestamp, position_id=position.position_id, **extra)
+        self.next_balance_update_id += 1
+        position.balance_updates[update.balance_update_id] = update
         return update
 
     def close_position(self, position: TradingPosition, when: datetime.datetime) -> None:

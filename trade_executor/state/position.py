@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from trade_executor.identifiers import AssetIdentifier, TradingPairIdentifier
+from trade_executor.state.balance_update import BalanceUpdate
 from trade_executor.state.trade import TradeExecution, TradeStatus, TradeType
 
 ZERO = Decimal(0)
@@ -36,6 +37,8 @@ class TradingPosition:
     trailing_stop_loss_pct: Decimal | None = None
     high_water_price: Decimal | None = None
     notes: str = ""
+    # Changes of the token no trade made (an operator's corrections to the chain), by balance update id.
+    balance_updates: dict[int, BalanceUpdate] = field(default_factory=dict)
 
     def is_open(self) -> bool:
         return self.closed_at is None
@@ -44,11 +47,14 @@ class TradingPosition:
         return self.frozen_at is not None
 
     def get_quantity(self) -> Decimal:
-        """Base tokens held: the sum of settled trades."""
+        """Base tokens held: the sum of settled trades, and of balance updates (corrections) when there are any."""
         quantity = ZERO
         for trade in self.trades.values():
             if trade.status is TradeStatus.success:
                 quantity += trade.executed_quantity
+        if self.balance_updates:  # almost never: one test of an empty dict keeps the backtest's hot path as it was
+            for update in self.balance_updates.values():
+                quantity += update.quantity
         return quantity
 
     def get_value(self) -> Decimal:

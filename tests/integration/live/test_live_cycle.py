@@ -58,4 +58,4 @@ def test_accounting_check_stops_with_a_table_when_chain_and_state_disagree(live_
     with pytest.raises(AccountingMismatch) as raised:
         check_accounts(trader.web3, trader.state, trader.wallet.address)
     message = str(raised.value)
-    assert "ETH" in message and "differs" in message and "repair" in message
+    assert "ETH" in message and "differs" in message and "check-accounts" in message and "correct-accounts" in message

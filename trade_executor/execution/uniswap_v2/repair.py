@@ -22,7 +22,10 @@ def repair_frozen_positions(state: State, on_chain_quantity: dict[str, Decimal],
         held = on_chain_quantity.get(position.pair.base.address.lower(), Decimal(0))
         others = sum((p.get_quantity() for p in portfolio.open_positions.values() if p.pair.base.address.lower() == position.pair.base.address.lower()), Decimal(0))
         if quantity + others != held:
-            report.append(f"position #{position_id} {position.pair.ticker}: state holds {quantity}, chain {held - others}; left frozen, fix by hand")
+            report.append(
+                f"position #{position_id} {position.pair.ticker}: state holds {quantity}, chain {held - others}; left frozen. "
+                "Fix: `trade-executor correct-accounts` books the difference, then repair again"
+            )
             continue
         for trade in position.trades.values():
             if trade.status is TradeStatus.failed:

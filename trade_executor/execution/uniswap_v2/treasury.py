@@ -8,6 +8,8 @@ state, so the accounting check can tell a lost trade from a deposit.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from web3 import Web3
@@ -72,37 +74,85 @@ def on_chain_balances(web3: Web3, wallet: str, assets: list[AssetIdentifier], bl
     return balances
 
 
-def expected_balances(state: State) -> dict[str, tuple[AssetIdentifier, Decimal]]:
-    expected: dict[str, tuple[AssetIdentifier, Decimal]] = {}
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """One token at one block: what the books say the wallet holds, and what it holds on chain.
+
+    ``positions``: the open and frozen positions holding the token. A token neither the reserve nor
+    a position holds is outside the books (an airdrop, a stray transfer): listed, never a mismatch.
+    """
+
+    asset: AssetIdentifier
+    state: Decimal
+    chain: Decimal
+    reserve: bool = False
+    positions: tuple[int, ...] = ()
+
+    @property
+    def difference(self) -> Decimal:
+        return self.chain - self.state
+
+    @property
+    def in_books(self) -> bool:
+        return self.reserve or bool(self.positions)
+
+    @property
+    def held_by(self) -> str:
+        if not self.in_books:
+            return "not in the books"
+        return ", ".join((["reserve"] if self.reserve else []) + [f"position #{i}" for i in self.positions])
+
+
+def expected_balances(state: State) -> dict[str, AccountRow]:
+    """What the books say the wallet holds, by token address (lower case); ``chain`` still zero."""
+    expected: dict[str, AccountRow] = {}
     for reserve in state.portfolio.reserves.values():
-        expected[reserve.asset.address.lower()] = (reserve.asset, reserve.quantity)
-    for position in list(state.portfolio.open_positions.values()) + list(state.portfolio.frozen_positions.values()):
+        expected[reserve.asset.address.lower()] = AccountRow(reserve.asset, reserve.quantity, Decimal(0), reserve=True)
+    for position in list(state.portfolio.frozen_positions.values()) + list(state.portfolio.open_positions.values()):
         asset = position.pair.base
-        previous = expected.get(asset.address.lower(), (asset, Decimal(0)))[1]
-        expected[asset.address.lower()] = (asset, previous + position.get_quantity())
+        row = expected.get(asset.address.lower(), AccountRow(asset, Decimal(0), Decimal(0)))
+        expected[asset.address.lower()] = replace(row, state=row.state + position.get_quantity(), positions=(*row.positions, position.position_id))
     return expected
 
 
-def check_accounts(web3: Web3, state: State, wallet: str, extra_assets: list[AssetIdentifier] = (), *, block: int | None = None) -> list[tuple[str, str, str]]:
+def account_rows(web3: Web3, state: State, wallet: str, outside_assets: Iterable[AssetIdentifier] = (), *, block: int | None = None) -> list[AccountRow]:
+    """Every token of the books against the chain at ``block``, then ``outside_assets`` the books do not hold (state 0)."""
+    expected = expected_balances(state)
+    for asset in outside_assets:
+        expected.setdefault(asset.address.lower(), AccountRow(asset, Decimal(0), Decimal(0)))
+    actual = on_chain_balances(web3, wallet, [row.asset for row in expected.values()], block)
+    return [replace(row, chain=actual[address]) for address, row in expected.items()]
+
+
+def format_accounts(rows: list[AccountRow]) -> str:
+    """The table operators read: asset, who holds it in the books, state, chain, difference."""
+    lines = [f"  {'asset':<8} {'held by':<18} {'state':>30} {'chain':>30} {'difference':>30}"]
+    for row in rows:
+        flag = "  <- differs" if row.in_books and row.difference else ""
+        lines.append(f"  {row.asset.token_symbol:<8} {row.held_by:<18} {row.state:>30f} {row.chain:>30f} {row.difference:>+30f}{flag}")
+    return "\n".join(lines)
+
+
+def check_accounts(web3: Web3, state: State, wallet: str, *, block: int | None = None) -> list[AccountRow]:
     """Stop with a table when any token's on-chain balance differs from what the state says we hold.
 
     ``block``: compare with the chain at this block, the one the state was brought up to (trades
     mined after it are not in the state yet, and must not be in the balances either).
     """
-    expected = expected_balances(state)
-    for asset in extra_assets:
-        expected.setdefault(asset.address.lower(), (asset, Decimal(0)))
-    actual = on_chain_balances(web3, wallet, [asset for asset, _ in expected.values()], block)
-    rows, wrong = [], False
-    for address, (asset, quantity) in expected.items():
-        chain = actual[address]
-        rows.append((asset.token_symbol, f"{quantity}", f"{chain}"))
-        wrong |= chain != quantity
-    if wrong:
-        table = "\n".join(f"  {symbol:<8} state {s:>28}  chain {c:>28}" + ("  <- differs" if Decimal(s) != Decimal(c) else "") for symbol, s, c in rows)
+    rows = account_rows(web3, state, wallet, block=block)
+    if any(row.difference for row in rows):
+        at = f" at block {block}" if block is not None else ""
         raise AccountingMismatch(
-            f"The state does not match the hot wallet {wallet} on chain:\n{table}\n"
-            "Nothing more will trade. Find the cause (an unrecorded trade or transfer), then fix the state with `trade-executor repair`.",
-            rows,
+            f"The state does not match the hot wallet {wallet} on chain{at}:\n{format_accounts(rows)}\n"
+            f"Nothing more will trade. {MISMATCH_FIX}",
+            [(row.asset.token_symbol, f"{row.state}", f"{row.chain}") for row in rows],
         )
     return rows
+
+
+MISMATCH_FIX = (
+    "Find the cause (a transfer to or from the wallet outside the executor, an unrecorded trade). "
+    "`trade-executor check-accounts` shows this table at any time (it writes nothing); once you know the chain is right, "
+    "`trade-executor correct-accounts --note \"who: why\"` writes the differences into the state as balance corrections, "
+    "after you confirm them. Then start again."
+)
