@@ -8,6 +8,7 @@
     │   ├── StrategyModuleError    the strategy module cannot be loaded (syntax, missing function...)
     │   ├── DataError              market data is missing, malformed or inconsistent
     │   ├── StateError             the state file is corrupt, truncated or of an unknown version
+    │   ├── StateFileLocked        another process is writing the state file (exit 2)
     │   └── AccountingMismatch     on-chain balances disagree with the state
     ├── SkipError              this one trade is skipped; the cycle goes on
     │   ├── TransactionRejected    the node refused the transaction; it never reached the chain
@@ -64,6 +65,21 @@ class StateError(StopError):
     """The state file cannot be used as it is. It has not been modified."""
 
     exit_code = 1
+
+
+class StateFileLocked(StopError):
+    """Another process holds the state file's writer lock; a second writer would lose trades.
+
+    Carries the holder's PID and command, so the operator knows which process to stop.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str, pid: int | None = None, command: str | None = None):
+        super().__init__(message)
+        self.path = path
+        self.pid = pid
+        self.command = command
 
 
 class AccountingMismatch(StopError):

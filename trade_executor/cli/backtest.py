@@ -86,6 +86,7 @@ ExecutionTypeOption = typer.Option(
 
 @reports_errors
 def start(
+    ctx: typer.Context,
     strategy_file: StrategyFile,
     execution_type: ExecutionType = ExecutionTypeOption,
     state_file: StateFile = None,
@@ -142,6 +143,10 @@ def start(
     """Run a strategy: a backtest over history, or live from a hot wallet on a chain."""
     if execution_type is ExecutionType.uniswap_v2_hot_wallet:
         setup_logging(log_level.value, log_format=log_format.value, logstash_server=logstash_server)
+        from trade_executor.cli.state_files import hold_writer_lock, live_state_file
+
+        state_file = live_state_file(state_file, strategy_file)
+        hold_writer_lock(state_file, "start", ctx)  # before the webhook takes its port: a second start says why it cannot run
         from trade_executor.cli.live_wiring import build_live_trader
         from trade_executor.cli.monitoring_wiring import MonitoringSettings, build_monitoring_observers
 
@@ -174,12 +179,13 @@ def start(
     run_backtest_command(
         strategy_file, state_file, backtest_start, backtest_end, backtest_candle_time_frame_override,
         backtest_stop_loss_time_frame_override, fill_model, log_level, log_format=log_format.value,
-        html_report=html_report, csv_report=csv_report,
+        html_report=html_report, csv_report=csv_report, context=ctx,
     )
 
 
 @reports_errors
 def backtest(
+    ctx: typer.Context,
     strategy_file: StrategyFile,
     state_file: StateFile = None,
     cache_path: CachePath = Path("cache"),
@@ -197,13 +203,14 @@ def backtest(
     run_backtest_command(
         strategy_file, state_file, backtest_start, backtest_end, backtest_candle_time_frame_override,
         backtest_stop_loss_time_frame_override, fill_model, log_level,
-        html_report=html_report, csv_report=csv_report,
+        html_report=html_report, csv_report=csv_report, context=ctx,
     )
 
 
-def run_backtest_command(strategy_file, state_file, start, end, candle_override, stop_loss_override, fill_model, log_level, log_format=None, html_report=None, csv_report=None) -> None:
+def run_backtest_command(strategy_file, state_file, start, end, candle_override, stop_loss_override, fill_model, log_level, log_format=None, html_report=None, csv_report=None, context=None) -> None:
     setup_logging(log_level.value, log_format=log_format)
     from trade_executor.cli.backtest_options import backtest_options
+    from trade_executor.cli.state_files import claim_backtest_state_file
     from trade_executor.market.candles import format_time_frame
     from trade_executor.reporting.summary import calculate_summary, format_summary_table
     from trade_executor.runner.backtest import BacktestRun, build_universe
@@ -213,7 +220,7 @@ def run_backtest_command(strategy_file, state_file, start, end, candle_override,
 
     options = backtest_options(start, end, candle_override, stop_loss_override, fill_model)
     strategy = load_strategy_module(strategy_file)
-    store = JSONFileStore(state_file or Path("state") / f"{strategy.strategy_id}-backtest.json")
+    store = JSONFileStore(claim_backtest_state_file(state_file, strategy_file, context))  # locked; never a live run's file
     universe = build_universe(strategy, options, ExecutionContext(ExecutionMode.backtesting, strategy.engine_version))
     run = BacktestRun(strategy, universe, options)
     gaps = universe.find_gaps()

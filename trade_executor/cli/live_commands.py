@@ -77,7 +77,7 @@ def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None
 
     trader = _trader(
         strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password,
-        max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes,
+        max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, writer="perform-test-trade",
     )
     trader.recover()
     now = trader.config.clock()
@@ -160,7 +160,7 @@ def close_all(strategy_file: StrategyFile, state_file: StateFile = None, json_rp
 
     trader = _trader(
         strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password,
-        max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, price_reference="spot" if accept_spot_price else "twap",
+        max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, price_reference="spot" if accept_spot_price else "twap", writer="close-all",
     )
     trader.recover()
     now = trader.config.clock()
@@ -192,7 +192,7 @@ def repair(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_u
     from trade_executor.execution.uniswap_v2.repair import repair_frozen_positions
     from trade_executor.execution.uniswap_v2.treasury import on_chain_balances
 
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password)
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password, writer="repair")
     for line in trader.recover():
         typer.echo(line)
     frozen = list(trader.state.portfolio.frozen_positions.values())
@@ -213,14 +213,14 @@ def console(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_
 
     import pandas as pd
 
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password)
+    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password, writer="console")
     names = {
         "web3": trader.web3, "state": trader.state, "universe": trader.build_universe(), "store": trader.store, "routing_state": trader.routing,
         "pricing_model": trader.pricing, "valuation_method": trader.valuation, "execution_model": trader.execution, "trader": trader,
         "datetime": datetime, "pd": pd, "Decimal": Decimal,
     }
     banner = "Following classes and objects are available:\n" + "\n".join(f"{k:<30}: {v!r}" for k, v in names.items())
-    banner += "\nClose any running trade-executor first: both would write the state. Save with store.save(state)."
+    banner += f"\nThis console holds the state file's writer lock ({trader.store.path}.lock) until it closes. Save with store.save(state)."
     try:
         from IPython import start_ipython
     except ImportError:

@@ -58,12 +58,18 @@ def ask_on_console(trades):
     return trades
 
 
-def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_url, private_key, router, factory, keystore_file=None, keystore_password=None, **settings):
+def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_url, private_key, router, factory, keystore_file=None, keystore_password=None, writer: str | None = None, **settings):
+    """The LiveTrader of a live command. ``writer`` names a command that may save the state ("repair"...): it
+    takes the state file's writer lock first (state/lock.py), so it never runs beside another writer."""
+    from trade_executor.cli.state_files import hold_writer_lock, live_state_file
     from trade_executor.execution.guards import DEFAULT_MAX_PRICE_DEVIATION
     from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy
     from trade_executor.runner.live import LiveConfig, LiveTrader
     from trade_executor.strategy.module import load_strategy_module
 
+    state_file = live_state_file(state_file, strategy_file)
+    if writer is not None:
+        hold_writer_lock(state_file, writer)
     strategy = load_strategy_module(strategy_file)
     missing = [name for name, value in (("PRIVATE_KEY (or KEYSTORE_FILE)", private_key or keystore_file), ("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory)) if not value]
     if missing:
@@ -86,4 +92,7 @@ def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_
         approve=ask_on_console if approval == ApprovalType.cli else None,
         **settings,
     )
-    return LiveTrader(config, strategy)
+    trader = LiveTrader(config, strategy)
+    if writer is not None and trader.state.live.rehearsal:
+        raise ConfigurationError(f"State file {state_file} holds a {trader.state.live.rehearsal} on a throwaway chain, not a live run; `{writer}` never writes into it. Fix: point STATE_FILE at the live state.")
+    return trader

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,6 +21,7 @@ CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", envvar="REPL
 
 @reports_errors
 def replay(
+    ctx: typer.Context,
     strategy_file: StrategyFile,
     start: Start = None,
     end: End = None,
@@ -32,10 +32,10 @@ def replay(
 ) -> None:
     """Prove backtest and live agree: replay history onto a local chain, trade it live, compare trade by trade."""
     setup_logging(log_level.value)
+    from trade_executor.cli.state_files import replay_state_file
     from trade_executor.replay.driver import ReplayOptions, run_replay
-    from trade_executor.strategy.module import strategy_id_of
 
-    state = state_file or Path("state") / f"{strategy_id_of(strategy_file)}-replay.json"
+    state = replay_state_file(state_file, strategy_file, ctx)  # never STATE_FILE from the environment: that is a live or backtest file
     options = ReplayOptions(
         strategy_file=strategy_file, state_file=state, start=parse_date(start, "--start"), end=parse_date(end, "--end"),
         progress=_progress_printer(), resume=resume, checkpoint_every=checkpoint_every,

@@ -33,6 +33,8 @@ from trade_executor.replay.pools import PoolSetter
 from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
 from trade_executor.runner.live import LiveConfig, LiveTrader
 from trade_executor.state import State
+from trade_executor.state.lock import lock_state_file
+from trade_executor.state.ownership import REPLAY, check_replaceable
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode
 from trade_executor.strategy.module import StrategyModule, load_strategy_module
 from trade_executor.strategy.parameters import StrategyParameters
@@ -110,6 +112,13 @@ def backtest_variant(strategy: StrategyModule) -> StrategyModule:
 
 
 def run_replay(options: ReplayOptions) -> ReplayResult:
+    """Replay with the state file locked; a file that holds anything but a replay (a live run!) is refused before anything runs."""
+    with lock_state_file(options.state_file, "trade-executor replay"):
+        check_replaceable(options.state_file, REPLAY, f"give --state-file=PATH for the replay (without it the replay writes state/{options.strategy_file.stem}-replay.json)")
+        return _run_replay(options)
+
+
+def _run_replay(options: ReplayOptions) -> ReplayResult:
     started = time.monotonic()
     strategy = backtest_variant(load_strategy_module(options.strategy_file))
     context = ExecutionContext(ExecutionMode.backtesting, strategy.engine_version)
@@ -164,6 +173,7 @@ def run_replay(options: ReplayOptions) -> ReplayResult:
             confirmation_timeout=30, clock=lambda: now[0], price_reference="spot",  # the replay moves every pool itself: no one to manipulate them
         )
         trader = LiveTrader(config, replace(strategy, chain_id=ANVIL_CHAIN_ID), loader=ReplayDataLoader(live_universe))
+        trader.state.live.rehearsal = REPLAY  # before the first save: this file is never taken for a real live state
         trader.pricing = _GapAware(trader.pricing, run)
         trader.recover()
         pools = PoolSetter(web3, deployer, deployment, decimals)

@@ -110,12 +110,22 @@ class LiveTrader:
     # --- state ---------------------------------------------------------------------------------
 
     def _load_or_create_state(self) -> State:
+        """The file's live run, or a new one. A backtest's file, or a run on another chain or wallet, is refused before anything is written."""
         if self.store.exists():
             state = self.store.load()
+            if state.backtest is not None:
+                from trade_executor.state.ownership import describe_run
+
+                raise ConfigurationError(
+                    f"State file {self.store.path} holds {describe_run(state)}, not a live run; a live command never writes into it (it was not modified). "
+                    f"Fix: point STATE_FILE (or --state-file) at the live run's file (by default state/{self.strategy.strategy_id}.json)."
+                )
         else:
             now = self.config.clock()
             state = State(name=self.strategy.strategy_id, created_at=now, live=LiveInfo())
         state.live = state.live or LiveInfo()
+        if state.live.chain_id is not None and state.live.chain_id != self.strategy.chain_id:
+            raise ConfigurationError(f"State file {self.store.path} is a live run on chain {state.live.chain_id}; this strategy trades on chain {self.strategy.chain_id}. Use the STATE_FILE of this chain's run.")
         if state.live.hot_wallet and state.live.hot_wallet != self.wallet.address:
             raise ConfigurationError(f"State file {self.store.path} belongs to hot wallet {state.live.hot_wallet}, not {self.wallet.address}. Use the right PRIVATE_KEY or another STATE_FILE.")
         state.live.hot_wallet = self.wallet.address

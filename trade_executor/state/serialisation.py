@@ -6,6 +6,7 @@ import msgspec
 
 from trade_executor.errors import StateError
 from trade_executor.state.state import STATE_SCHEMA_VERSION, State
+from trade_executor.state.validation import first_missing_field
 
 _encoder = msgspec.json.Encoder(decimal_format="string")
 _decoder = msgspec.json.Decoder(State)
@@ -16,22 +17,36 @@ def state_to_json(state: State) -> bytes:
 
 
 def state_from_json(data: bytes, *, source: str = "state") -> State:
-    """Parse a state; every failure is a StateError that names ``source`` and what to do."""
+    """Parse a state; every failure is a StateError that names ``source``, the first bad field and what to do.
+
+    The document is checked whole before it is decoded: a field missing from it is an error,
+    never a default (see validation.py).
+    """
     if not data.strip():
-        raise StateError(f"{source} is empty (a truncated write?). It was not modified. Restore it from a backup, or move it aside to start a new state.")
+        raise StateError(f"{source} is empty (a truncated write?). {_NOT_MODIFIED}")
     try:
-        version = msgspec.json.decode(data, type=_VersionOnly).schema_version
-    except (msgspec.DecodeError, msgspec.ValidationError) as e:
-        raise StateError(f"{source} is not valid state JSON ({e}). It was not modified. Restore it from a backup, or move it aside to start a new state.") from e
+        document = msgspec.json.decode(data)
+    except msgspec.DecodeError as e:
+        raise StateError(f"{source} is not valid state JSON ({e}). {_NOT_MODIFIED}") from e
+    version = document.get("schema_version") if isinstance(document, dict) else None
     if version is None:
         raise StateError(f"{source} is JSON but not a trade-executor state (it has no schema_version). It was not modified. Check the path, or move the file aside to start a new state.")
     if version != STATE_SCHEMA_VERSION:
         raise StateError(f"{source} has state schema version {version}; this trade-executor reads version {STATE_SCHEMA_VERSION}. Use the trade-executor release that wrote it.")
+    missing = first_missing_field(document, State)
+    if missing is not None:
+        field, where = missing
+        place = f"in `{where}`" if where else "at the top level"
+        raise StateError(f"{source} is missing `{field}` ({place}): it is incomplete, not a new state. {_NOT_MODIFIED}")
     try:
         return _decoder.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as e:
-        raise StateError(f"{source} does not match the state schema: {e}. It was not modified. Restore it from a backup, or move it aside to start a new state.") from e
+        raise StateError(f"{source} does not match the state schema: {_plain_path(e)}. {_NOT_MODIFIED}") from e
 
 
-class _VersionOnly(msgspec.Struct):
-    schema_version: int | None = None
+_NOT_MODIFIED = "It was not modified. Restore it from a backup; move it aside only to start a new, empty state."
+
+
+def _plain_path(error: Exception) -> str:
+    """msgspec's ``Expected `int`, got `str` - at `$.portfolio.next_trade_id``` without the ``$.``."""
+    return str(error).replace("`$.", "`").replace("`$`", "the top level")

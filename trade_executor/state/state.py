@@ -37,6 +37,8 @@ class LiveInfo:
     treasury_synced_block: int | None = None
     last_cycle_at: datetime.datetime | None = None
     cycles_completed: int = 0
+    # "replay" when the run traded on a throwaway chain: such a file is never a real live state.
+    rehearsal: str | None = None
 
 
 @dataclass(slots=True)

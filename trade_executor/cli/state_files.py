@@ -1,0 +1,80 @@
+"""Which state file a command writes, and the writer lock it holds while it runs.
+
+STATE_FILE belongs to the deployment its environment describes. In an environment that trades
+live (EXECUTION_TYPE=uniswap_v2_hot_wallet, as env/devnet-eth-usdc.env sets) it is the live
+executor's file, so a backtest run with the same env files writes its own file instead and says
+so. A replay never takes STATE_FILE from the environment: no deployment's file is a replay's.
+Whatever the path, a backtest or a replay refuses a file that holds another kind of run
+(state/ownership.py) and a file another process is writing (state/lock.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from trade_executor.state.lock import StateFileLock, lock_state_file
+from trade_executor.state.ownership import BACKTEST, REPLAY, check_replaceable
+from trade_executor.state.store import default_state_file
+from trade_executor.strategy.module import strategy_id_of
+
+
+def hold_writer_lock(path: Path, command: str, context: typer.Context | None = None) -> StateFileLock:
+    """Take the writer lock of ``path`` for ``trade-executor <command>``; call it before reading the state.
+
+    With the command's ``context`` the lock goes when the command ends (in-process runs too);
+    without, when the process exits.
+    """
+    lock = lock_state_file(path, f"trade-executor {command}")
+    if context is not None:
+        context.call_on_close(lock.release)
+    return lock
+
+
+def live_state_file(state_file: Path | None, strategy_file: Path) -> Path:
+    """The live run's file: STATE_FILE / --state-file, else state/<strategy-id>.json."""
+    return state_file or default_state_file(strategy_id_of(strategy_file))
+
+
+def claim_backtest_state_file(state_file: Path | None, strategy_file: Path, context: typer.Context | None) -> Path:
+    """Choose the backtest's file, lock it, and refuse one holding a live run or a replay, before the backtest runs."""
+    default = default_state_file(strategy_id_of(strategy_file), BACKTEST)
+    path = state_file or default
+    fix = f"give --state-file=PATH for the backtest (without it the backtest writes {default})"
+    if state_file is not None and _from_environment(context):
+        execution_type = os.environ.get("EXECUTION_TYPE", "").strip().lower()
+        if execution_type not in ("", BACKTEST):
+            typer.echo(
+                f"Note: STATE_FILE={state_file} ({_origin()}) is the live executor's file (EXECUTION_TYPE={execution_type}); "
+                f"this backtest writes {default}. Give --state-file to choose another.",
+                err=True,
+            )
+            path = default
+        else:
+            fix = f"unset STATE_FILE ({_origin()}) for backtests, or give --state-file=PATH (without either the backtest writes {default})"
+    hold_writer_lock(path, context.info_name if context is not None else BACKTEST, context)
+    check_replaceable(path, BACKTEST, fix)
+    return path
+
+
+def replay_state_file(state_file: Path | None, strategy_file: Path, context: typer.Context | None) -> Path:
+    """The replay's own file: --state-file, else state/<strategy-id>-replay.json; STATE_FILE from the environment is ignored."""
+    default = default_state_file(strategy_id_of(strategy_file), REPLAY)
+    if state_file is not None and _from_environment(context):
+        typer.echo(f"Note: STATE_FILE={state_file} ({_origin()}) is not a replay's file; the replay writes {default}. Give --state-file to choose another.", err=True)
+        state_file = None
+    return state_file or default
+
+
+def _from_environment(context: typer.Context | None) -> bool:
+    """Whether STATE_FILE came from the environment (or an env file) rather than --state-file."""
+    source = context.get_parameter_source("state_file") if context is not None else None
+    return source is not None and source.name == "ENVIRONMENT"
+
+
+def _origin() -> str:
+    from trade_executor.cli import env_files
+
+    return env_files.current.origin_of("STATE_FILE").describe()
