@@ -150,7 +150,13 @@ class LiveTrader:
     # --- start-up ------------------------------------------------------------------------------
 
     def recover(self) -> list[str]:
-        """Resolve whatever a previous run left unfinished, before anything else trades."""
+        """Resolve whatever a previous run left unfinished, before anything else trades; log what the run resumes from."""
+        from trade_executor.runner.resume import describe_resume
+
+        if self.store.exists():
+            logger.info("%s", describe_resume(self.state, self.store.path))
+        else:
+            logger.info("New state file %s: nothing to resume", self.store.path)
         report = recover(self.state, self.execution, self.config.unresolved_policy)
         for line in report:
             logger.warning("Recovery: %s", line)

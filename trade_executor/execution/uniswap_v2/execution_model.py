@@ -49,6 +49,20 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
+def _side(trade: TradeExecution) -> str:
+    return "buy" if trade.is_buy else "sell"
+
+
+def describe_fill(trade: TradeExecution) -> str:
+    """The one log line of a settled trade: what moved, at what price, what it cost, where to look on chain."""
+    reserve, base, tx = trade.reserve_currency.token_symbol, trade.pair.base.token_symbol, trade.blockchain_transactions[-1]
+    return (
+        f"Trade #{trade.trade_id} {_side(trade)} {trade.pair.ticker}: {abs(trade.executed_quantity):f} {base} at {trade.executed_price:.10g} {reserve} "
+        f"for {trade.executed_reserve:f} {reserve}; fees: LP {trade.lp_fees_paid:f} {reserve}, gas {trade.gas_cost_native:f} native "
+        f"({trade.gas_cost_usd:f} {reserve}); tx {tx.tx_hash} in block {tx.block_number}"
+    )
+
+
 class UniswapV2ExecutionModel:
     """``save_state`` is called at each step that must survive a crash; it must save atomically.
 
@@ -238,13 +252,14 @@ class UniswapV2ExecutionModel:
         if position.get_quantity() == 0 and position.position_id in portfolio.open_positions:
             portfolio.close_position(position, trade.executed_at)
         self.save_state()
+        logger.info("%s", describe_fill(trade))
 
     def fail(self, state: State, trade: TradeExecution, reason: str, *, sent: bool = True) -> None:
         """A trade that moved no tokens: recorded apart (skipped when never sent), its position left as it was."""
         if sent:
-            logger.error("Trade #%d %s failed: %s", trade.trade_id, trade.pair.ticker, reason)
+            logger.error("Trade #%d %s %s failed: %s", trade.trade_id, _side(trade), trade.pair.ticker, reason)
         else:
-            logger.warning("Trade #%d %s skipped: %s", trade.trade_id, trade.pair.ticker, reason)
+            logger.warning("Trade #%d %s %s skipped: %s", trade.trade_id, _side(trade), trade.pair.ticker, reason)
         trade.mark_failed(self.clock(), reason, skipped=not sent)
         state.portfolio.record_unfilled(trade)
         self.save_state()
