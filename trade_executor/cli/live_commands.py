@@ -201,6 +201,9 @@ def repair(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_u
         typer.echo(line)
     trader.save()
     typer.echo(f"Frozen positions left: {len(trader.state.portfolio.frozen_positions)}")
+    from trade_executor.cli.accounts import stop_if_books_differ
+
+    stop_if_books_differ(trader, "Repair is done")
 
 
 @reports_errors

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from trade_executor.cli import live_commands
+from trade_executor.cli import accounts, live_commands
 from trade_executor.cli.backtest import backtest, start
 from trade_executor.cli.check_lookahead import check_lookahead
 from trade_executor.cli.check_universe import check_universe
@@ -68,6 +68,8 @@ app.command("perform-test-trade")(live_commands.perform_test_trade)
 app.command("show-positions")(live_commands.show_positions)
 app.command("close-all")(live_commands.close_all)
 app.command("repair")(live_commands.repair)
+app.command("check-accounts")(accounts.check_accounts)
+app.command("correct-accounts")(accounts.correct_accounts)
 app.command("console")(live_commands.console)
 app.command("new-wallet")(live_commands.new_wallet)
 app.command("show-config")(show_config)
