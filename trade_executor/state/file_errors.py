@@ -12,7 +12,8 @@ from pathlib import Path
 
 from trade_executor.errors import StateError
 
-_INTACT = "The state file was not modified (the last save is intact)."
+# What is true of the state file after each action failed.
+_AFTER = {"save": " The state file was not modified (the last save is intact).", "lock": " Nothing was written.", "read": ""}
 
 # errno -> (what happened, the fix); {path} is the state file, {folder} its folder.
 _EXPLANATIONS = {
@@ -36,8 +37,7 @@ _EXPLANATIONS = {
 def state_file_error(error: OSError, path: Path, action: str) -> StateError:
     """A StateError for ``error`` raised while trying to ``action`` ("save", "read", "lock") the state file ``path``."""
     folder = path.parent if str(path.parent) else Path(".")
-    what, fix = _EXPLANATIONS.get(error.errno, (error.strerror or str(error), "fix the cause above, then start again"))
+    what, fix = _EXPLANATIONS.get(error.errno, ("the operating system refused", "fix the cause above, then start again"))
     what, fix = what.format(path=path, folder=folder), fix.format(path=path, folder=folder)
     reason = error.strerror or type(error).__name__
-    intact = "" if action == "read" else f" {_INTACT}"
-    return StateError(f"Cannot {action} state file {path}: {what} ({reason}).{intact} Fix: {fix}.")
+    return StateError(f"Cannot {action} state file {path}: {what} ({reason}).{_AFTER.get(action, '')} Fix: {fix}.")
