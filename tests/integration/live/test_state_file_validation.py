@@ -79,3 +79,19 @@ def test_a_live_start_on_a_backtests_state_file_is_refused_by_name(deployment, s
     assert f"Error: State file {state_file} holds a backtest of {BACKTESTABLE} from 2021-03-01 00:00:00 to 2021-03-03 23:00:00, not a live run" in result.stderr
     assert "Fix: point STATE_FILE (or --state-file) at the live run's file (by default state/alternate.json)" in result.stderr
     assert swaps_on_chain(deployment, HotWallet(HOT_WALLET_KEY).address) == 0
+
+
+def test_a_live_start_on_another_chains_run_is_refused_by_name(deployment, strategy_file, tmp_path):
+    state_file = tmp_path / "state.json"
+    env = live_env(deployment, strategy_file, state_file)
+    assert start(env).returncode == 0  # a genuine state of this chain (31337): the strategy bought
+    document = json.loads(state_file.read_bytes())
+    document["live"]["chain_id"] = 56  # as if STATE_FILE named the BNB Chain run's file
+    state_file.write_bytes(json.dumps(document).encode())
+    before = state_file.read_bytes()
+
+    result = start(env)
+    assert state_file.read_bytes() == before, "the live start rewrote another chain's run"
+    assert result.returncode == 2, result.stderr
+    assert f"Error: State file {state_file} is a live run on chain 56; this strategy trades on chain 31337. Use the STATE_FILE of this chain's run." in result.stderr
+    assert swaps_on_chain(deployment, HotWallet(HOT_WALLET_KEY).address) == 1
