@@ -14,6 +14,7 @@ import datetime
 import errno
 import fcntl
 import json
+import logging
 import os
 import tempfile
 import time
@@ -22,6 +23,8 @@ from pathlib import Path
 from trade_executor.errors import StateFileLocked
 from trade_executor.state.file_errors import state_file_error
 from trade_executor.state.store import remove_leftover_temporaries
+
+logger = logging.getLogger(__name__)
 
 READ_ONLY_COMMANDS = "show-positions, report"
 _HOLDER_WAIT_SECONDS = 0.5  # a holder writes its PID just after it takes the lock
@@ -90,7 +93,7 @@ def lock_state_file(path: Path | str, command: str) -> StateFileLock:
     try:
         _record_holder(fd, command)
         _check_writable(target)
-        remove_leftover_temporaries(target)
+        removed = remove_leftover_temporaries(target)
     except OSError as e:
         lock.release()
         raise state_file_error(e, path, "lock") from e
@@ -98,6 +101,8 @@ def lock_state_file(path: Path | str, command: str) -> StateFileLock:
         lock.release()
         raise
     _held[lock_path] = lock
+    if removed:
+        logger.warning("Removed %d temporary file(s) of saves killed half-way beside %s: %s", len(removed), path, ", ".join(p.name for p in removed))
     return lock
 
 
