@@ -14,25 +14,25 @@ from .test_crash_recovery import TRADE_EXECUTOR, live_env, start, swaps_on_chain
 BACKTESTABLE = Path(__file__).resolve().parents[2] / "strategies" / "round_trip_strategy.py"
 
 
-def without(*keys):
-    """The genuine document with the item at ``keys`` deleted."""
-
-    def cut(doc: dict) -> dict:
-        container = doc
-        for key in keys[:-1]:
-            container = container[key]
-        del container[keys[-1]]
-        return doc
-
-    return cut
-
-
+# What is cut from a genuine state (the item at a key path; None: all but the schema version), and what the refusal says.
 CUTS = {
-    "only the schema version": (lambda doc: {"schema_version": 1}, "is missing `name` (at the top level)"),
-    "no portfolio": (without("portfolio"), "is missing `portfolio` (at the top level)"),
-    "a trade without its status": (without("portfolio", "open_positions", "1", "trades", "1", "status"), 'is missing `status` (in `portfolio.open_positions["1"].trades["1"]`)'),
-    "a position without its pair": (without("portfolio", "open_positions", "1", "pair"), 'is missing `pair` (in `portfolio.open_positions["1"]`)'),
+    "only the schema version": (None, "is missing `name` (at the top level)"),
+    "no portfolio": (("portfolio",), "is missing `portfolio` (at the top level)"),
+    "a trade without its status": (("portfolio", "open_positions", "1", "trades", "1", "status"), 'is missing `status` (in `portfolio.open_positions["1"].trades["1"]`)'),
+    "a position without its pair": (("portfolio", "open_positions", "1", "pair"), 'is missing `pair` (in `portfolio.open_positions["1"]`)'),
 }
+
+
+def cut(genuine: bytes, keys) -> bytes:
+    if keys is None:
+        return b'{"schema_version": 1}'
+    document = json.loads(genuine)
+    *parents, last = keys
+    container = document
+    for key in parents:
+        container = container[key]
+    del container[last]
+    return json.dumps(document).encode()
 
 
 def test_a_state_file_missing_fields_is_refused_with_the_field_and_left_intact(deployment, strategy_file, tmp_path):
@@ -43,8 +43,8 @@ def test_a_state_file_missing_fields_is_refused_with_the_field_and_left_intact(d
     wallet = JSONFileStore(state_file).load().live.hot_wallet
 
     outcomes = {}
-    for name, (cut, _) in CUTS.items():
-        damaged = json.dumps(cut(json.loads(genuine))).encode()
+    for name, (keys, _) in CUTS.items():
+        damaged = cut(genuine, keys)
         state_file.write_bytes(damaged)
         result = start(env)
         shown = subprocess.run([str(TRADE_EXECUTOR), "show-positions"], env=env, capture_output=True, text=True, timeout=60)
