@@ -13,6 +13,7 @@ from trade_executor.cli.live_options import (
     ConfirmationBlocks,
     ConfirmationTimeout,
     CycleOffset,
+    CycleWatchdog,
     Factory,
     FromBlock,
     JsonRpcUrl,
@@ -24,6 +25,7 @@ from trade_executor.cli.live_options import (
     MinGasBalance,
     PrivateKey,
     Router,
+    RpcOutageTolerance,
     RunSingleCycle,
     TriggerCheck,
     TwapWindow,
@@ -112,6 +114,8 @@ def start(
     max_data_delay_minutes: MaxDataDelay = None,
     max_price_deviation: MaxPriceDeviation = 0.03,
     twap_window_minutes: TwapWindow = None,
+    rpc_outage_tolerance_seconds: RpcOutageTolerance = 300.0,
+    cycle_watchdog_minutes: CycleWatchdog = None,
     position_trigger_check_minutes: TriggerCheck = 1.0,
     run_single_cycle: RunSingleCycle = False,
     max_cycles: MaxCycles = None,
@@ -167,7 +171,8 @@ def start(
                 confirmation_block_count=confirmation_block_count, confirmation_timeout=confirmation_timeout, cycle_offset_minutes=cycle_offset_minutes,
                 max_data_delay_minutes=max_data_delay_minutes, position_trigger_check_minutes=position_trigger_check_minutes, run_single_cycle=run_single_cycle,
                 max_cycles=max_cycles, min_gas_balance=min_gas_balance, approval_type=approval_type, unresolved_trades=unresolved_trades.value, from_block=from_block,
-                max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, observers=(*webhook.observers, *observers),
+                max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, rpc_outage_tolerance_seconds=rpc_outage_tolerance_seconds,
+                cycle_watchdog_minutes=cycle_watchdog_minutes, observers=(*webhook.observers, *observers),
             )
             webhook.attach(trader)
             typer.echo(f"Trading {trader.strategy.strategy_id} live from {trader.wallet.address}; state in {trader.store.path}")
@@ -214,13 +219,12 @@ def run_backtest_command(strategy_file, state_file, start, end, candle_override,
     from trade_executor.market.candles import format_time_frame
     from trade_executor.reporting.summary import calculate_summary, format_summary_table
     from trade_executor.runner.backtest import BacktestRun, build_universe
-    from trade_executor.state import JSONFileStore
     from trade_executor.strategy.context import ExecutionContext, ExecutionMode
     from trade_executor.strategy.module import load_strategy_module
 
     options = backtest_options(start, end, candle_override, stop_loss_override, fill_model)
     strategy = load_strategy_module(strategy_file)
-    store = JSONFileStore(claim_backtest_state_file(state_file, strategy_file, context))  # locked; never a live run's file
+    store = claim_backtest_state_file(state_file, strategy_file, context)  # never a live run's file, nor one another process writes
     universe = build_universe(strategy, options, ExecutionContext(ExecutionMode.backtesting, strategy.engine_version))
     run = BacktestRun(strategy, universe, options)
     gaps = universe.find_gaps()

@@ -165,6 +165,8 @@ RULES: tuple[Rule, ...] = (
     Rule("MAX_DATA_DELAY_MINUTES", non_negative, MINUTES),
     Rule("MAX_PRICE_DEVIATION", fraction, "set {name} to a fraction between 0 and 1, e.g. {name}=0.03 (3%)"),
     Rule("TWAP_WINDOW_MINUTES", positive, "set {name} to a number of minutes above 0, e.g. {name}=15"),
+    Rule("RPC_OUTAGE_TOLERANCE_SECONDS", non_negative, "set {name} to a number of seconds, 0 or more, e.g. {name}=300"),
+    Rule("CYCLE_WATCHDOG_MINUTES", positive, "set {name} to a number of minutes above 0, e.g. {name}=30"),
     Rule("POSITION_TRIGGER_CHECK_MINUTES", positive, "set {name} to a number of minutes above 0, e.g. {name}=1"),
     Rule("MIN_GAS_BALANCE", non_negative, "set {name} to an amount of the chain's native token, 0 or more, e.g. {name}=0.05"),
     Rule("CONFIRMATION_BLOCK_COUNT", whole(1), "set {name} to a whole number of blocks, 1 or more, e.g. {name}=2"),
@@ -186,9 +188,9 @@ RULES: tuple[Rule, ...] = (
     Rule("UNISWAP_V2_ROUTER", address, "set {name} to the router's address, 0x and 40 hex digits"),
     Rule("UNISWAP_V2_FACTORY", address, "set {name} to the factory's address, 0x and 40 hex digits"),
     Rule("TOKEN_*", address, "set {name} to the token's address, 0x and 40 hex digits (TOKEN_<SYMBOL>=0x...)"),
+    *(Rule(name, iso_date_problem, DATE) for name in ("BACKTEST_START", "BACKTEST_END", "REPLAY_START", "REPLAY_END", "DEVNET_START_DATE")),
 )
 
-    *(Rule(name, iso_date_problem, DATE) for name in ("BACKTEST_START", "BACKTEST_END", "REPLAY_START", "REPLAY_END", "DEVNET_START_DATE")),
 # Names an .env file may hold without a warning though no command reads them as an option.
 ALLOWED_PREFIXES = ("JSON_RPC_", "TOKEN_", "PAIR_")  # PAIR_<BASE>_<QUOTE>: pool addresses the devnet writes, for people
 ALLOWED_NAMES = frozenset({"DOMAIN_NAME", "TRADE_EXECUTOR_VERSION", "CHAIN_ID", "WETH", "COMPOSE_PROJECT_NAME", "TZ", "PYTHONUNBUFFERED", "PYTHONWARNINGS"})

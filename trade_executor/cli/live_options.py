@@ -49,7 +49,31 @@ Factory = Annotated[str | None, _opt("--uniswap-v2-factory", "UNISWAP_V2_FACTORY
 ConfirmationBlocks = Annotated[int, _opt("--confirmation-block-count", "CONFIRMATION_BLOCK_COUNT", "Blocks a transaction must be under before it counts as confirmed.", min=1)]
 ConfirmationTimeout = Annotated[float, _opt("--confirmation-timeout", "CONFIRMATION_TIMEOUT", "Seconds to wait for a confirmation before the trade is left unresolved.", min=1)]
 CycleOffset = Annotated[float, _opt("--cycle-offset-minutes", "CYCLE_OFFSET_MINUTES", "Minutes after each cycle boundary to run (time for the data to arrive; the tick offset).", min=0)]
-MaxDataDelay = Annotated[float | None, _opt("--max-data-delay-minutes", "MAX_DATA_DELAY_MINUTES", "Refuse to trade when the latest candle is older than this.", min=0)]
+MaxDataDelay = Annotated[
+    float | None,
+    _opt(
+        "--max-data-delay-minutes", "MAX_DATA_DELAY_MINUTES",
+        "Refuse to trade when the latest candle closed longer ago than this. Default: three cycle durations, at least 15 minutes (3 hours for an hourly strategy).",
+        min=0,
+    ),
+]
+RpcOutageTolerance = Annotated[
+    float,
+    _opt(
+        "--rpc-outage-tolerance-seconds", "RPC_OUTAGE_TOLERANCE_SECONDS",
+        "How long live trading waits for a node that stops answering (retrying with back-off) before it stops with a message.",
+        min=0,
+    ),
+]
+CycleWatchdog = Annotated[
+    float | None,
+    _opt(
+        "--cycle-watchdog-minutes", "CYCLE_WATCHDOG_MINUTES",
+        "A cycle or trigger check running longer than this is declared hung: reported on /status and in notifications, and it never trades "
+        "if it returns later. Default: half the strategy's cycle, between 5 and 30 minutes.",
+        min=0.001,
+    ),
+]
 MaxPriceDeviation = Annotated[
     float,
     _opt(

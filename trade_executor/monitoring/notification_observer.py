@@ -96,6 +96,12 @@ class NotificationObserver(LiveObserver):
         if self.cycle_summaries:
             self.send(format_cycle(report, state))
 
+    def node_unreachable(self, error: BaseException) -> None:
+        self.send(f"{self.name or 'trade-executor'}: the node does not answer ({type(error).__name__}); trading waits and retries")
+
+    def node_back(self, seconds: float) -> None:
+        self.send(f"{self.name or 'trade-executor'}: the node answers again after {seconds:.0f} s; trading goes on")
+
     def crashed(self, error: BaseException, state: State | None) -> None:
         self.send(format_crash(error, state))
         self.close()

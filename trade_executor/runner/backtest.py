@@ -74,7 +74,7 @@ def build_universe(strategy: StrategyModule, options: BacktestOptions, context: 
         )
     except (ConfigurationError, StrategyRuntimeError):
         raise
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # sys.exit() in the strategy is a strategy bug, not a quiet end
         if isinstance(e, ValueError) and type(e).__module__.startswith("trade_executor"):
             raise
         raise StrategyRuntimeError(f"create_trading_universe raised {type(e).__name__}: {e}") from e
@@ -178,7 +178,7 @@ class BacktestRun:
             indicator_set = call_with_supported_arguments(
                 create, timestamp=None, parameters=self.strategy.parameters, universe=self.universe, execution_context=self.context
             )
-        except Exception as e:
+        except (Exception, SystemExit) as e:
             if isinstance(e, StrategyRuntimeError):
                 raise
             raise StrategyRuntimeError(f"create_indicators raised {type(e).__name__}: {e}") from e

@@ -108,6 +108,8 @@ class StrategyCycle:
                 raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
         except BaseException as e:
             pm.discard_unreturned([], quietly=True)
+            if isinstance(e, SystemExit):  # sys.exit() in a strategy is a strategy bug, not a way to end the run quietly
+                raise StrategyRuntimeError(f"decide_trades called sys.exit({e.code!r}) at {_user_location(e, str(self.strategy.path))} (cycle {cycle}, {timestamp}): a strategy returns trades, it never exits the process.") from e
             if isinstance(e, TradeExecutorError) or not isinstance(e, Exception):
                 raise
             raise StrategyRuntimeError(f"decide_trades raised {type(e).__name__} at {_user_location(e, str(self.strategy.path))} (cycle {cycle}, {timestamp}): {e}") from e

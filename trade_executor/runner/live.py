@@ -32,6 +32,7 @@ from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
 from trade_executor.execution.uniswap_v2.treasury import check_accounts, sync_treasury
 from trade_executor.runner.cycle import StrategyCycle
 from trade_executor.runner.observers import CycleReport, LiveObserver, ObserverGroup
+from trade_executor.runner.outage import DEFAULT_TOLERANCE_SECONDS
 from trade_executor.state import JSONFileStore, LiveInfo, ReservePosition, State, TradeExecution
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode, UniverseOptions
 from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, closed_candle_counts, compute_indicators
@@ -72,6 +73,8 @@ class LiveConfig:
     max_price_deviation: Decimal | None = DEFAULT_MAX_PRICE_DEVIATION
     twap_window_minutes: float | None = None  # default: 15 minutes, or the strategy's cycle when that is shorter
     price_reference: str = "twap"  # "spot" only on a chain no one else trades on (the replay)
+    rpc_outage_tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS
+    cycle_watchdog_minutes: float | None = None  # default: half a cycle, between 5 and 30 minutes
 
 
 class LiveTrader:
@@ -258,8 +261,8 @@ class LiveTrader:
 
     def _check_data_age(self, universe, timestamp: datetime.datetime) -> None:
         limit = self.config.max_data_delay_minutes
-        if limit is None:
-            return
+        if limit is None:  # the default: three cycles, at least 15 minutes (a candle may be late, a pool quiet for a while)
+            limit = max(3 * self.strategy.cycle_duration.total_seconds() / 60, 15)
         latest = universe.end.to_pydatetime() + universe.time_frame.to_pytimedelta()
         age = timestamp - latest
         if age > datetime.timedelta(minutes=limit):
@@ -312,31 +315,8 @@ class LiveTrader:
         boundary = epoch + ((now - epoch) // period + 1) * period
         return boundary + datetime.timedelta(minutes=self.config.cycle_offset_minutes)
 
-    def run(self, sleep: Callable[[float], None] = time.sleep) -> int:
-        """Run cycles until MAX_CYCLES (or one with RUN_SINGLE_CYCLE); return the cycles run.
+    def run(self) -> int:
+        """Run cycles and trigger checks on the schedule until MAX_CYCLES, RUN_SINGLE_CYCLE or SIGTERM (see live_loop.py)."""
+        from trade_executor.runner.live_loop import LiveLoop
 
-        Observers hear of a crash before the exception goes on to the caller.
-        """
-        try:
-            cycles = self._run(sleep)
-        except Exception as error:
-            self.observers.crashed(error, self.state)
-            raise
-        self.observers.stopped(cycles)
-        return cycles
-
-    def _run(self, sleep: Callable[[float], None]) -> int:
-        self.recover()
-        self.observers.started(self.state)
-        if self.config.run_single_cycle:
-            self.run_cycle(self.config.clock())
-            return 1
-        done = 0
-        while self.config.max_cycles is None or done < self.config.max_cycles:
-            due = self.next_cycle_at(self.config.clock())
-            while (now := self.config.clock()) < due:
-                self.check_triggers(now)
-                sleep(min((due - now).total_seconds(), self.config.position_trigger_check_minutes * 60))
-            self.run_cycle(due)
-            done += 1
-        return done
+        return LiveLoop(self).run()

@@ -46,8 +46,14 @@ class LiveObserver:
     def state_saved(self, data: bytes) -> None:
         """The exact bytes just written to the state file."""
 
+    def node_unreachable(self, error: BaseException) -> None:
+        """The node stopped answering; the trader waits and retries (up to RPC_OUTAGE_TOLERANCE_SECONDS)."""
+
+    def node_back(self, seconds: float) -> None:
+        """The node answers again after an outage of ``seconds``."""
+
     def crashed(self, error: BaseException, state: State | None) -> None:
-        """The trader stopped with an exception; it is re-raised after the observers ran."""
+        """The trader stopped with an exception (or a step hung); it is re-raised after the observers ran."""
 
     def stopped(self, cycles: int) -> None:
         """The trader ended normally (MAX_CYCLES, RUN_SINGLE_CYCLE)."""
@@ -86,6 +92,12 @@ class ObserverGroup(LiveObserver):
 
     def state_saved(self, data):
         self._each("state_saved", data)
+
+    def node_unreachable(self, error):
+        self._each("node_unreachable", error)
+
+    def node_back(self, seconds):
+        self._each("node_back", seconds)
 
     def crashed(self, error, state):
         self._each("crashed", error, state)

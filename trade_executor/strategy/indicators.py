@@ -59,7 +59,7 @@ def compute_indicators(indicators: IndicatorSet, universe: TradingUniverse) -> d
             data = frame if definition.source == "ohlcv" else frame[definition.source]
             try:
                 result = definition.func(data, **definition.parameters)
-            except Exception as e:
+            except (Exception, SystemExit) as e:  # sys.exit() in an indicator is a strategy bug
                 raise StrategyRuntimeError(f"Indicator {name!r} failed for {ticker}: {type(e).__name__}: {e}") from e
             computed[name][ticker] = _as_aligned_array(result, frame, name, ticker)
     return computed

@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pandas as pd
 
-from trade_executor.errors import StrategyModuleError
+from trade_executor.errors import StrategyModuleError, StrategyRuntimeError
 from trade_executor.identifiers import ChainId
 from trade_executor.market.candles import parse_time_frame
 from trade_executor.strategy.parameters import StrategyParameters, read_parameters
@@ -76,7 +76,7 @@ def _execute(code, path: Path, shown: str) -> ModuleType:
     sys.modules[name] = module
     try:
         exec(code, module.__dict__)
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # sys.exit() at import is a broken module too, not a quiet end
         line = _line_in(e, str(path))
         where = f"{shown}:{line}" if line else shown
         raise StrategyModuleError(f"{where}: loading the module raised {type(e).__name__}: {e}. Fix the module so it imports cleanly.", path=shown, line=line) from e
@@ -178,8 +178,16 @@ def _check(module: ModuleType, path: Path, shown: str, source: str) -> StrategyM
 
 
 def call_with_supported_arguments(function: Callable, **arguments):
-    """Call a strategy hook with the arguments it declares; newer ones are not forced on old modules."""
+    """Call a strategy hook with the arguments it declares; newer ones are not forced on old modules.
+
+    ``sys.exit()`` in a hook is a strategy bug, never a quiet end of the run: a StrategyRuntimeError.
+    """
     parameters = inspect.signature(function).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        arguments = {k: v for k, v in arguments.items() if k in parameters}
+    try:
         return function(**arguments)
-    return function(**{k: v for k, v in arguments.items() if k in parameters})
+    except SystemExit as e:
+        line = _line_in(e, function.__code__.co_filename) if hasattr(function, "__code__") else None
+        where = f" at {function.__code__.co_filename}:{line}" if line else ""
+        raise StrategyRuntimeError(f"{getattr(function, '__name__', 'the strategy')} called sys.exit({e.code!r}){where}: a strategy hook returns, it never exits the process.") from e

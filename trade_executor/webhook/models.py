@@ -19,6 +19,11 @@ class ExceptionInfo(BaseModel):
     traceback: str
 
 
+class NodeOutage(BaseModel):
+    since: float = Field(description="Unix seconds when the node stopped answering.")
+    error: str = Field(description="What the last attempt got (node URL redacted).")
+
+
 class Status(BaseModel):
     last_refreshed_at: float = Field(description="Unix seconds of the last change.")
     executor_running: bool
@@ -27,6 +32,7 @@ class Status(BaseModel):
     position_trigger_checks: int
     exception: ExceptionInfo | None = Field(description="Why the executor stopped, when it crashed; null otherwise.")
     crashed_at: float | None
+    node_outage: NodeOutage | None = Field(description="While the node does not answer: since when and why (the trader waits, up to RPC_OUTAGE_TOLERANCE_SECONDS); null otherwise.")
     hot_wallet_gas: str | None = Field(description="Native token balance (decimal string) at the last check.")
     version: str
     frozen_positions: int

@@ -218,6 +218,7 @@ class Snapshot:
     last_cycle_seconds: float | None = None
     exception: dict | None = None
     crashed_at: float | None = None
+    node_outage: dict | None = None
     portfolio: PortfolioView = field(default_factory=PortfolioView)
     prices: tuple[PriceSeries, ...] = ()
     latest_data_at: float | None = None
@@ -233,6 +234,7 @@ class Snapshot:
                 "position_trigger_checks": self.position_trigger_checks,
                 "exception": self.exception,
                 "crashed_at": self.crashed_at,
+                "node_outage": self.node_outage,
                 "hot_wallet_gas": self.hot_wallet_gas,
                 "version": self.version,
                 "frozen_positions": len(self.portfolio.frozen_positions),

@@ -126,6 +126,13 @@ class StatusTracker(LiveObserver):
     def state_saved(self, data: bytes) -> None:
         self._document = StateDocument(data, self.clock())
 
+    def node_unreachable(self, error) -> None:
+        now = self.clock()
+        self._update(now, node_outage={"since": now, "error": mask(f"{type(error).__name__}: {error}")[:500]})
+
+    def node_back(self, seconds) -> None:
+        self._update(node_outage=None)
+
     def crashed(self, error, state) -> None:
         changes = {}
         if state is not None:

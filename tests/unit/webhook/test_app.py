@@ -24,7 +24,7 @@ def test_ping_answers_pong(tracker, serve):
 def test_status_before_the_trader_starts(tracker, serve):
     assert httpx.get(serve(tracker) + "/status").json() == {
         "last_refreshed_at": CLOCK_START, "executor_running": False, "completed_cycle": 0, "cycles": 0, "position_trigger_checks": 0,
-        "exception": None, "crashed_at": None, "hot_wallet_gas": None, "version": "9.9.9", "frozen_positions": 0,
+        "exception": None, "crashed_at": None, "node_outage": None, "hot_wallet_gas": None, "version": "9.9.9", "frozen_positions": 0,
     }
 
 
@@ -35,7 +35,7 @@ def test_status_after_a_cycle_and_a_trigger_check(tracker, serve):
     status = httpx.get(serve(tracker) + "/status").json()
     assert status == {
         "last_refreshed_at": CLOCK_START + 5, "executor_running": True, "completed_cycle": 4, "cycles": 1, "position_trigger_checks": 1,
-        "exception": None, "crashed_at": None, "hot_wallet_gas": "0.75", "version": "9.9.9", "frozen_positions": 1,
+        "exception": None, "crashed_at": None, "node_outage": None, "hot_wallet_gas": "0.75", "version": "9.9.9", "frozen_positions": 1,
     }
     models.Status.model_validate(status)  # the OpenAPI docs describe what is served
 

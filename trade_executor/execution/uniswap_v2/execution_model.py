@@ -101,6 +101,7 @@ class UniswapV2ExecutionModel:
         self.native_price = native_price
         self.clock = clock  # the trader's clock: fills, broadcasts and failures are timed as its cycles are
         self._approved: set[str] = set()
+        self.may_sign: Callable[[], None] = lambda: None  # raises when the step was abandoned (the live loop's watchdog)
 
     def describe(self) -> str:
         return f"Uniswap v2 hot wallet {self.builder.wallet.address} via router {self.routing.router.address}"
@@ -141,6 +142,7 @@ class UniswapV2ExecutionModel:
         if check.refusal is not None:
             self.fail(state, trade, check.refusal, sent=False)
             return
+        self.may_sign()
         self.ensure_approval(token_in, amount_in)
         deadline = self.web3.eth.get_block("latest")["timestamp"] + self.deadline_seconds
         swap = self.routing.router.functions.swapExactTokensForTokens(amount_in, check.minimum_out, list(route.path), self.wallet, deadline)
