@@ -64,3 +64,15 @@ def test_keys_in_fallback_urls_stay_hidden_while_the_first_node_is_down(deployme
     assert run.returncode == 0, run.stderr[-3000:]
     assert "gave no answer" in run.stderr and f"{down.rsplit('/v3/', 1)[0]}/***" in run.stderr
     assert f"{anvil.url}/?***" in config.stdout
+
+
+def test_a_url_the_node_does_not_serve_is_one_line_naming_it_redacted(deployment, anvil, strategy_file, tmp_path):
+    """anvil answers 404 at a provider-style path: a wrong URL, said in one line without the key."""
+    env = live_env(deployment, strategy_file, tmp_path / "state.json", JSON_RPC_ANVIL=f"{anvil.url}/v3/{ENCODED}")
+    run = subprocess.run([str(TRADE_EXECUTOR), "check-wallet"], env=env, capture_output=True, text=True, timeout=60)
+    assert not leaks(run.stdout + run.stderr, KEY, CORE)
+    assert run.returncode == 1
+    assert run.stderr.strip() == (
+        f"Error: The JSON-RPC node {anvil.url}/*** answered HTTP 404 Not Found: is the URL right? "
+        "Check its path and API key (JSON_RPC_<CHAIN> or --json-rpc-url)."
+    )
