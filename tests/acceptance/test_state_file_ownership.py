@@ -54,7 +54,7 @@ def test_a_backtest_refuses_a_live_state_file_by_name_and_writes_nothing(te, tmp
         "a backtest never writes over it. Nothing was written." in result.stderr
     )
     assert fix in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.json", "live.json.lock"]  # no state/ folder, no backtest file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.json"]  # no state/ folder, no backtest file, no lock left
     assert "Backtest summary" not in result.stdout  # refused before it ran
 
 

@@ -11,13 +11,15 @@ Whatever the path, a backtest or a replay refuses a file that holds another kind
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 
-from trade_executor.state.lock import StateFileLock, lock_state_file
+from trade_executor.state import State
+from trade_executor.state.lock import StateFileLock, lock_state_file, raise_if_locked
 from trade_executor.state.ownership import BACKTEST, REPLAY, check_replaceable
-from trade_executor.state.store import default_state_file
+from trade_executor.state.store import JSONFileStore, default_state_file
 from trade_executor.strategy.module import strategy_id_of
 
 
@@ -38,8 +40,25 @@ def live_state_file(state_file: Path | None, strategy_file: Path) -> Path:
     return state_file or default_state_file(strategy_id_of(strategy_file))
 
 
-def claim_backtest_state_file(state_file: Path | None, strategy_file: Path, context: typer.Context | None) -> Path:
-    """Choose the backtest's file, lock it, and refuse one holding a live run or a replay, before the backtest runs."""
+@dataclass(frozen=True)
+class BacktestStateFile:
+    """Where a backtest writes: checked before it runs, and again under the writer lock when it saves.
+
+    A backtest holds the lock only to save, so a backtest that fails leaves nothing behind.
+    """
+
+    path: Path
+    fix: str  # what to do when the file turns out to be another kind of run's
+    command: str
+
+    def save(self, state: State) -> None:
+        with lock_state_file(self.path, self.command):
+            check_replaceable(self.path, BACKTEST, self.fix)  # a live run may have started there meanwhile
+            JSONFileStore(self.path).save(state)
+
+
+def claim_backtest_state_file(state_file: Path | None, strategy_file: Path, context: typer.Context | None) -> BacktestStateFile:
+    """Choose the backtest's file, and refuse one another process writes, or that holds a live run or a replay, before the backtest runs."""
     default = default_state_file(strategy_id_of(strategy_file), BACKTEST)
     path = state_file or default
     fix = f"give --state-file=PATH for the backtest (without it the backtest writes {default})"
@@ -54,9 +73,9 @@ def claim_backtest_state_file(state_file: Path | None, strategy_file: Path, cont
             path = default
         else:
             fix = f"unset STATE_FILE ({_origin()}) for backtests, or give --state-file=PATH (without either the backtest writes {default})"
-    hold_writer_lock(path, context.info_name if context is not None else BACKTEST, context)
+    raise_if_locked(path)
     check_replaceable(path, BACKTEST, fix)
-    return path
+    return BacktestStateFile(path, fix, f"trade-executor {context.info_name if context is not None else BACKTEST}")
 
 
 def replay_state_file(state_file: Path | None, strategy_file: Path, context: typer.Context | None) -> Path:

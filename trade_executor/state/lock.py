@@ -3,9 +3,11 @@
 Two processes writing one state file lose trades: each saves its own view and the last save
 wins. So every command that can write a state file takes this lock (``flock``, exclusive, not
 waiting) before it reads the state, and holds it until it ends. The kernel releases the lock when
-the process dies, however it dies: a SIGKILL never leaves a stale lock (the file stays behind,
-harmless). The lock is taken on the resolved path, so another spelling of the path, or a
-symlink to the file, meets the same lock. Readers (show-positions, report, a webhook) never take it.
+the process dies, however it dies: a SIGKILL never leaves a stale lock (only the file, which the
+next holder takes over). A holder deletes the file when it is done, while still holding it; so a
+taker checks, once locked, that the path still names the file it locked, and else tries again.
+The lock is taken on the resolved path, so another spelling of the path, or a symlink to the
+file, meets the same lock. Readers (show-positions, report, a webhook) never take it.
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ class StateFileLock:
             return
         _held.pop(self.lock_path, None)
         try:
-            os.ftruncate(self._fd, 0)  # no stale holder for the next reader to name
+            if _same_file(self._fd, self.lock_path):
+                self.lock_path.unlink()  # still held: no one can have locked this file meanwhile
         except OSError:
-            pass
+            pass  # a read-only folder: the file stays, harmless
         os.close(self._fd)  # closing the descriptor releases the flock
         self._fd = -1
 
@@ -79,15 +82,8 @@ def lock_state_file(path: Path | str, command: str) -> StateFileLock:
         raise state_file_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), path, "lock")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = _open_locked(path, lock_path)
     except OSError as e:
-        raise state_file_error(e, path, "lock") from e
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as e:
-        os.close(fd)
-        if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-            raise _in_use(path, lock_path) from None
         raise state_file_error(e, path, "lock") from e
     lock = StateFileLock(path, lock_path, fd)
     try:
@@ -104,6 +100,54 @@ def lock_state_file(path: Path | str, command: str) -> StateFileLock:
     if removed:
         logger.warning("Removed %d temporary file(s) of saves killed half-way beside %s: %s", len(removed), path, ", ".join(p.name for p in removed))
     return lock
+
+
+def raise_if_locked(path: Path | str) -> None:
+    """Raise StateFileLocked when another process holds the lock of ``path``; creates nothing.
+
+    For a command that writes only at its end (a backtest): it is told at once, before it runs.
+    """
+    path = Path(path)
+    lock_path = path.resolve().with_name(path.resolve().name + ".lock")
+    if lock_path in _held:
+        return
+    try:
+        fd = os.open(lock_path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return  # no lock file: no holder (taking the lock later says why if the folder is unusable)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise _in_use(path, lock_path) from None
+    except OSError:
+        pass  # no locks on this file system: taking the lock says so
+    finally:
+        os.close(fd)
+
+
+def _open_locked(path: Path, lock_path: Path) -> int:
+    """Open (or create) the lock file and flock it, until the file locked is the one the path names."""
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise _in_use(path, lock_path) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        if _same_file(fd, lock_path):
+            return fd
+        os.close(fd)  # its holder deleted it as we opened it: the path names a new file now
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _record_holder(fd: int, command: str) -> None:

@@ -30,14 +30,21 @@ def describe_run(state: State) -> str:
     return "a state of no known run"
 
 
-def is_run_of(state: State, kind: str) -> bool:
+def may_replace(state: State, kind: str) -> bool:
+    """Whether a run of ``kind`` may write over ``state``: one of its own kind, or a state of no run at all.
+
+    A live state always has ``live`` (the live trader sets it before its first save), so neither
+    kind ever replaces one.
+    """
+    if state.live is None and state.backtest is None:
+        return True
     if kind == BACKTEST:
-        return state.backtest is not None and state.live is None
-    return state.live is not None and state.live.rehearsal == kind
+        return state.live is None
+    return state.backtest is None and state.live is not None and state.live.rehearsal == kind
 
 
 def check_replaceable(path: Path, kind: str, fix: str) -> None:
-    """Refuse unless ``path`` is missing or holds a run of ``kind`` (``BACKTEST`` or ``REPLAY``).
+    """Refuse unless ``path`` is missing or ``may_replace`` it, for a run of ``kind`` (``BACKTEST`` or ``REPLAY``).
 
     A file that cannot be read as a state is refused too (a StateError): it may be a live state
     cut short, and an unreadable state file is never overwritten.
@@ -46,5 +53,5 @@ def check_replaceable(path: Path, kind: str, fix: str) -> None:
     if not store.exists():
         return
     state = store.load()
-    if not is_run_of(state, kind):
+    if not may_replace(state, kind):
         raise ConfigurationError(f"State file {path} holds {describe_run(state)}; a {kind} never writes over it. Nothing was written. Fix: {fix}.")

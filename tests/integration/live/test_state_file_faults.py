@@ -80,12 +80,13 @@ def test_a_directory_at_the_state_path_is_named_with_the_fix(deployment, strateg
     folder = tmp_path / "state"
     folder.mkdir()
     backtest = ["backtest", f"--strategy-file={Path(__file__).resolve().parents[2] / 'strategies' / 'round_trip_strategy.py'}", f"--state-file={folder}"]
-    for args in (["start"], backtest):
+    # start locks the file first; a backtest reads what is there first (it locks only to save)
+    for args, first_step in ((["start"], "lock"), (backtest, "read")):
         result = subprocess.run([str(TRADE_EXECUTOR), *args], env=live_env(deployment, strategy_file, folder), cwd=tmp_path, capture_output=True, text=True, timeout=120)
         line = one_error_line(result.stderr)
         assert result.returncode == 1
         assert line == (
-            f"Error: Cannot lock state file {folder}: {folder} is a directory (Is a directory). Nothing was written. "
+            f"Error: Cannot {first_step} state file {folder}: {folder} is a directory (Is a directory).{' Nothing was written.' if first_step == 'lock' else ''} "
             f"Fix: point STATE_FILE (or --state-file) at a file inside it, e.g. {folder}/<strategy-id>.json."
         )
         assert "Backtest summary" not in result.stdout  # refused before it ran
@@ -159,7 +160,7 @@ def test_a_disk_that_fills_up_mid_run_stops_the_executor_with_one_line_and_the_s
         f"Fix: free space on the disk that holds {disk}, then start again."
     )
     assert_intact(after, deployment)
-    assert sorted((tmp_path / "listing").read_text().split()) == sorted([".", "..", "filler", "state.json", "state.json.lock"])
+    assert sorted((tmp_path / "listing").read_text().split()) == [".", "..", "filler", "state.json"]  # no temporary file; the lock went with the command
 
 
 @pytest.mark.parametrize(

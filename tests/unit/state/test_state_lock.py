@@ -100,3 +100,20 @@ def test_the_holder_is_named_even_when_asked_the_moment_it_took_the_lock(tmp_pat
     finally:
         late.join()
         os.close(fd)
+
+
+def test_a_released_lock_takes_its_file_with_it_and_a_check_for_a_holder_creates_nothing(tmp_path):
+    from trade_executor.state.lock import raise_if_locked
+
+    raise_if_locked(tmp_path / "state.json")
+    assert list(tmp_path.iterdir()) == []
+    with lock_state_file(tmp_path / "state.json", "trade-executor backtest") as lock:
+        assert lock.lock_path.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_check_for_a_holder_names_it(tmp_path, holder):
+    from trade_executor.state.lock import raise_if_locked
+
+    with pytest.raises(StateFileLocked, match=f"in use by trade-executor start \\(PID {holder.pid}\\)"):
+        raise_if_locked(tmp_path / "state.json")
