@@ -221,6 +221,8 @@ def build_trader(folder: Path, anvil_url: str, tracker):
     deployment = deploy_uniswap_v2(
         web3, HotWallet(ANVIL_PRIVATE_KEYS[0]), prices={"ETH": Decimal(300)}, liquidity_usd=Decimal(1_000_000), fund_address=HotWallet(KEY).address, fund_usdc=Decimal(100_000),
     )
+    web3.provider.make_request("evm_increaseTime", [20 * 60])  # pools with a history: the live reference price is their TWAP
+    web3.provider.make_request("evm_mine", [])
     strategy = folder / "bench.py"
     strategy.write_text(STRATEGY)
     config = LiveConfig(strategy, folder / "state.json", SecretStr(anvil_url), SecretStr(KEY), deployment.router, deployment.factory, deployment.tokens, observers=(tracker,))

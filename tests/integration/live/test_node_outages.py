@@ -110,7 +110,7 @@ def test_http_502_bursts_are_retried_and_the_run_completes(anvil, deployment, tm
         env = live_env(deployment, fast_strategy, state_file, JSON_RPC_ANVIL=proxy.url, RUN_SINGLE_CYCLE="false", MAX_CYCLES="3", POSITION_TRIGGER_CHECK_MINUTES="0.01")
         process = launch(env)
         wait_for_cycles(state_file, 1)  # between cycles: the next requests are trigger checks' pool reads
-        proxy.add_fault(Http502(None, times=25))  # every request fails for a while: more than one request's own retries
+        proxy.add_fault(Http502(None, times=10))  # every request fails for a while: more than one request's own retries (4 attempts)
         out, err = settle(process)
     assert process.returncode == 0, err
     assert err.count("does not answer") == 1 and err.count("answers again") == 1
