@@ -15,7 +15,8 @@
     │   ├── DustTradeSkipped       below the minimum trade value
     │   └── NoPriceSkipped         no candle at this cycle for the pair (a data gap)
     ├── RetryableError         transient; safe to try the same thing again
-    │   └── TransactionUnresolved  a broadcast whose fate the chain has not told yet
+    │   ├── TransactionUnresolved  a broadcast whose fate the chain has not told yet
+    │   └── NodeRateLimited        the node kept refusing requests (HTTP 429) past the wait budget
     └── StrategyRuntimeError   user code raised while the strategy was running (a strategy bug)
 
 Every class is also a subclass of the matching builtin where one fits (``ValueError``...),
@@ -112,6 +113,10 @@ class TransactionRejected(SkipError):
 
 class TransactionUnresolved(RetryableError):
     """We cannot prove whether a broadcast transaction is on chain yet; ask the chain again later."""
+
+
+class NodeRateLimited(RetryableError, ConnectionError):
+    """The JSON-RPC node kept answering "too many requests" longer than we wait; later, it may answer."""
 
 
 class StrategyRuntimeError(TradeExecutorError):

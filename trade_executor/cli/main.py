@@ -13,6 +13,7 @@ from trade_executor.cli.check_lookahead import check_lookahead
 from trade_executor.cli.check_universe import check_universe
 from trade_executor.cli.common import reports_errors
 from trade_executor.cli.devnet import devnet
+from trade_executor.cli.download import download
 from trade_executor.cli.grid_search import grid_search
 from trade_executor.cli.optimise import optimise
 from trade_executor.cli.replay import replay
@@ -76,6 +77,7 @@ app.command("show-config")(show_config)
 app.command("export", hidden=True, help="The same as show-config.")(show_config)
 app.command("replay")(replay)
 app.command("devnet")(devnet)
+app.command("download")(download)
 app.command("grid-search")(grid_search)
 app.command("optimise")(optimise)
 app.command("check-lookahead")(check_lookahead)

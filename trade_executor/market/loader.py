@@ -6,6 +6,7 @@ reserve currency the module declared, so a strategy only names pairs and files.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -24,10 +25,11 @@ RESERVE_DECIMALS = {"USDC": 6, "USDT": 6, "BUSD": 18, "DAI": 18}
 class MarketDataLoader:
     """Builds a TradingUniverse for the chain, exchange and reserve currency a strategy declares."""
 
-    def __init__(self, chain_id: int, exchange_slug: str, reserve_symbol: str, *, base_path: Path | None = None):
+    def __init__(self, chain_id: int, exchange_slug: str, reserve_symbol: str, *, base_path: Path | None = None, cache_path: Path | None = None):
         self.chain_id = int(chain_id)
         self.exchange_slug = exchange_slug
         self.base_path = base_path or Path.cwd()
+        self.cache_path = self._resolve(cache_path or os.environ.get("CACHE_PATH") or "cache")  # where `download` puts pool histories
         self.reserve_asset = AssetIdentifier(
             chain_id=self.chain_id,
             address=synthetic_address(str(chain_id), reserve_symbol),
@@ -43,6 +45,30 @@ class MarketDataLoader:
                 raise DataError(f"No embedded data for {symbol}. Embedded symbols: {', '.join(EMBEDDED_DATASETS)}.")
             frames[self._ticker(symbol.upper())] = load_embedded_candles(symbol.upper())
         return self.from_frames(frames, **options)
+
+    def chain(
+        self,
+        pairs: Iterable[str] = ("ETH",),
+        time_frame: str | pd.Timedelta = "1h",
+        *,
+        fee: Decimal | float = DEFAULT_LP_FEE,
+        stop_loss_time_frame: str | pd.Timedelta | None = None,
+        start: str | pd.Timestamp | None = None,
+        end: str | pd.Timestamp | None = None,
+    ) -> TradingUniverse:
+        """Candles and liquidity of the real pools, from histories `trade-executor download` put in CACHE_PATH.
+
+        The pairs are the pools themselves (token addresses, decimals, pool address), quoted in the
+        reserve currency; each candle has the pool's ``liquidity``, so fills pay the price impact the
+        pool had. See market/chain_data.py.
+        """
+        from trade_executor.market.chain_data import chain_universe
+
+        value = _fee_for(fee, "")
+        return chain_universe(
+            self.cache_path, self.chain_id, self.exchange_slug, self.reserve_asset.token_symbol, pairs, time_frame,
+            fee=value, stop_loss_time_frame=stop_loss_time_frame, start=start, end=end,
+        )  # fmt: skip
 
     def files(self, source: str | Path | Iterable[str | Path] | dict[str, str | Path], *, pairs: Iterable[str] | None = None, **options) -> TradingUniverse:
         """CSV or Parquet OHLCV: one file per pair, or one long table with a pair column.

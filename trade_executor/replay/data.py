@@ -33,4 +33,4 @@ class ReplayDataLoader:
     def embedded(self, *args, **kwargs) -> TradingUniverse:
         return self.universe
 
-    files = from_frames = embedded
+    files = from_frames = chain = embedded

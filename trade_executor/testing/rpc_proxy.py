@@ -14,6 +14,10 @@ whose method matches it (``None`` or ``"*"`` matches any method; a batch matches
 it does); a fault is removed once it has applied ``times`` times. Requests no fault matches are
 forwarded unchanged, batches included.
 
+Persistent limits, as a hosted provider has them (capped log queries, HTTP 429 rate limiting), are
+set with ``proxy.limits = ProviderLimits(...)`` (testing/strict_provider.py); the one-shot faults
+above still apply first.
+
 Every answer closes its connection (HTTP/1.0), so no handler thread is left waiting on an idle
 keep-alive socket and :meth:`FaultyRpcProxy.stop` can join them all. Standard library plus
 ``requests`` only.
@@ -31,7 +35,9 @@ from typing import Any
 
 import requests
 
-__all__ = ["Delay", "DropResponse", "Fault", "FaultyRpcProxy", "Http502", "JsonRpcError", "NonceTooLow", "Timeout"]
+from trade_executor.testing.strict_provider import ProviderLimits
+
+__all__ = ["Delay", "DropResponse", "Fault", "FaultyRpcProxy", "Http502", "JsonRpcError", "NonceTooLow", "ProviderLimits", "Timeout"]
 
 ANY_METHOD = "*"
 
@@ -129,9 +135,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.send_answer(405, b"JSON-RPC needs POST", "text/plain")
 
-    def send_answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+    def send_answer(self, status: int, body: bytes, content_type: str = "application/json", headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -172,6 +180,7 @@ class FaultyRpcProxy:
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread: threading.Thread | None = None
         self._closed = False
+        self.limits: ProviderLimits | None = None  # a hosted provider's limits on every request (see the module docstring)
 
     # Life cycle
 
@@ -255,6 +264,9 @@ class FaultyRpcProxy:
             self._seen.extend({"method": c.get("method"), "params": c.get("params"), "id": c.get("id")} for c in calls)
             if not calls:
                 self._seen.append({"method": None, "params": None, "id": None})
+        limits = self.limits
+        if limits is not None and limits.rate_limited():
+            return handler.send_answer(429, b'{"jsonrpc":"2.0","id":null,"error":{"code":429,"message":"Too Many Requests"}}', headers=limits.headers_429())
         fault = self._take_fault([c.get("method") for c in calls])
 
         if isinstance(fault, Delay):
@@ -267,7 +279,10 @@ class FaultyRpcProxy:
         elif isinstance(fault, JsonRpcError):
             return self._answer_error(handler, fault, payload, body)
 
-        status, answer, content_type = self._forward(body)
+        if limits is not None:
+            status, answer, content_type = limits.answer(payload, body, self._forward)
+        else:
+            status, answer, content_type = self._forward(body)
         if isinstance(fault, DropResponse):
             return handler.drop()
         handler.send_answer(status, answer, content_type)

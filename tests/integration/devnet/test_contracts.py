@@ -1,4 +1,4 @@
-"""MintableERC20: the committed artifact is what the source compiles to, and the token behaves as an ERC20."""
+"""The devnet's contracts: each committed artifact is what its source compiles to; MintableERC20 behaves as an ERC20."""
 
 from __future__ import annotations
 
@@ -15,16 +15,19 @@ from trade_executor.devnet.deploy import load_token_artifact
 from trade_executor.errors import TransactionRejected
 
 REPO = Path(__file__).resolve().parents[3]
-ARTIFACT = REPO / "trade_executor" / "devnet" / "artifacts" / "MintableERC20.json"
+ARTIFACTS = REPO / "trade_executor" / "devnet" / "artifacts"
+CONTRACTS = ("MintableERC20", "SwapChurner")
 
 
-def test_rebuilding_the_contract_gives_the_committed_artifact(tmp_path):
+def test_rebuilding_the_contracts_gives_the_committed_artifacts(tmp_path):
     subprocess.run([str(REPO / "scripts" / "build-contracts.sh"), str(tmp_path)], check=True, capture_output=True, timeout=120)
-    rebuilt = json.loads((tmp_path / "MintableERC20.json").read_text())
-    committed = json.loads(ARTIFACT.read_text())
-    assert rebuilt["bytecode"] == committed["bytecode"]
-    assert rebuilt == committed
-    assert committed["compiler"].startswith("solc 0.8.37+commit.") and "optimizer 200 runs" in committed["compiler"]
+    for name in CONTRACTS:
+        rebuilt = json.loads((tmp_path / f"{name}.json").read_text())
+        committed = json.loads((ARTIFACTS / f"{name}.json").read_text())
+        assert rebuilt["bytecode"] == committed["bytecode"], name
+        assert rebuilt == committed, name
+        assert committed["compiler"].startswith("solc 0.8.37+commit.") and "optimizer 200 runs" in committed["compiler"]
+    assert sorted(p.stem for p in (REPO / "contracts").glob("*.sol")) == sorted(CONTRACTS)  # every contract is built and checked
 
 
 @pytest.fixture(scope="module")

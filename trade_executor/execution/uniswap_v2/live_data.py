@@ -67,6 +67,10 @@ class ChainMarketDataLoader:
         candles = {ticker: self.candles(pair) for ticker, pair in pairs.items()}
         return TradingUniverse(self.chain_id, self.exchange_slug, self.reserve_asset, pairs, candles, self.time_frame)
 
+    def chain(self, pairs: Iterable[str] = ("ETH",), time_frame=None, **options) -> TradingUniverse:
+        """Live, ``data.chain(...)`` means the same pools; their candles come from the chain as for ``embedded``."""
+        return self.embedded([p.split("-")[0] for p in pairs], **{k: v for k, v in options.items() if k == "fee"})
+
     def files(self, *args, pairs: Iterable[str] | None = None, **options) -> TradingUniverse:
         if not pairs:
             raise DataError("In a live run data.files(...) needs pairs=[...] to know which pools to trade.")

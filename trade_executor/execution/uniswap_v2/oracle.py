@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
 from web3 import Web3
+
+from trade_executor.chain.blocks import block_at_or_before
 
 logger = logging.getLogger(__name__)
 
@@ -170,23 +171,3 @@ def read_pools(web3: Web3, pools: list[str], block: str) -> tuple[int, dict[str,
         if reading is not None:
             readings[pool] = reading
     return timestamp, readings
-
-
-def block_at_or_before(timestamp_of: Callable[[int], int], latest: int, target: int) -> int | None:
-    """The newest block whose timestamp is at most ``target``: gallop back from the latest, then bisect."""
-    if timestamp_of(latest) <= target:
-        return latest
-    high, step = latest, 1
-    low = latest - step
-    while low > 0 and timestamp_of(low) > target:
-        high, step = low, step * 2
-        low = max(0, latest - step)
-    if timestamp_of(low) > target:
-        return None
-    while high - low > 1:
-        middle = (low + high) // 2
-        if timestamp_of(middle) <= target:
-            low = middle
-        else:
-            high = middle
-    return low
