@@ -1,14 +1,17 @@
-"""Operator commands of a live strategy: preflight checks, test trade, positions, repair, console."""
+"""Operator commands of a live strategy: check-wallet, close-all, repair, new-wallet.
+
+perform-test-trade, show-positions/show-valuation, close-position and console have modules of their own.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import typer
 
 from trade_executor.cli.common import reports_errors, setup_logging
 from trade_executor.cli.live_options import (
+    AcceptSpotPrice,
     Factory,
     JsonRpcUrl,
     KeystoreFile,
@@ -64,113 +67,25 @@ def check_wallet(strategy_file: StrategyFile, state_file: StateFile = None, json
         typer.echo(f"    {pair.ticker}: {route.describe(symbols)} via pool(s) {', '.join(route.pools)}")
 
 
-@reports_errors
-def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
-                       keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
-                       uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info,
-                       amount: float = typer.Option(1.0, "--amount", envvar="TEST_TRADE_AMOUNT", show_envvar=True, help="Value of the test buy in the reserve currency."),
-                       max_price_deviation: MaxPriceDeviation = 0.03, twap_window_minutes: TwapWindow = None) -> None:
-    """Buy and sell about 1 USD of the strategy's default asset through the real router, with the same safety rules as a cycle."""
-    from trade_executor.errors import StopError
-    from trade_executor.state import TradeStatus
-    from trade_executor.strategy.position_manager import PositionManager
-
-    trader = _trader(
-        strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password,
-        max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, writer="perform-test-trade",
-    )
-    trader.recover()
-    now = trader.config.clock()
-    trader.sync_and_check(now)
-    universe = trader.build_universe()
-    pair = next(iter(universe.pairs.values()))
-    trader.read_prices(universe, now)
-    manager = PositionManager(trader.state, universe, trader.pricing, Decimal("0.01"))
-    manager.begin_cycle(now)
-    price = trader.pricing.get_mid_price(pair)
-    if price is None:
-        raise StopError(
-            f"No manipulation-resistant reference price for {pair.ticker} yet: the pool's TWAP needs a few minutes of chain time "
-            "(a pool deployed moments ago has none, and its candles have not closed yet). Try again in a few minutes."
-        )
-    typer.echo(f"Making a test trade on pair: {pair}, for {amount:f} {trader.reserve.token_symbol} price is {price:.6f} {pair.ticker}")
-    buys = manager.open_long(pair, Decimal(str(amount)), notes="test trade")
-    trader.execution.execute_trades(now, trader.state, buys)
-    position = trader.state.portfolio.open_positions.get(buys[0].position_id) if buys else None
-    if not buys or buys[0].status is not TradeStatus.success or position is None:
-        raise typer.Exit(_fail("the test buy did not succeed", buys))
-    position.notes = "test trade"
-    typer.echo(f"Position {position} open. Now closing the position.")
-    sells = manager.close_position(position, notes="test trade")
-    trader.execution.execute_trades(trader.config.clock(), trader.state, sells)
-    if not sells or sells[0].status is not TradeStatus.success:
-        raise typer.Exit(_fail("the test sell did not succeed", sells))
-    trader.save()
-    typer.echo("All ok")
-
-
 def _plain(amount: Decimal) -> str:
     """500 rather than 500.000000, as the deployment guide shows balances."""
     return f"{amount.normalize():f}" if amount else "0"
-
-
-def _fail(what: str, trades) -> int:
-    reason = trades[0].failure_reason if trades else "no trade was made"
-    typer.echo(f"Error: {what}: {reason}", err=True)
-    return 1
-
-
-@reports_errors
-def show_positions(strategy_file: StrategyFile, state_file: StateFile = None) -> None:
-    """List open, frozen and closed positions from the state file (no chain needed)."""
-    from trade_executor.state import JSONFileStore
-    from trade_executor.strategy.module import strategy_id_of
-
-    store = JSONFileStore(state_file or Path("state") / f"{strategy_id_of(strategy_file)}.json")
-    state = store.load()
-    portfolio = state.portfolio
-    typer.echo(f"Cash: {portfolio.get_cash():f}")
-    for title, positions in (("Open positions", portfolio.open_positions), ("Frozen positions", portfolio.frozen_positions), ("Closed positions", portfolio.closed_positions)):
-        typer.echo(f"{title}: {len(positions)}")
-        for position in positions.values():
-            reason = f"  frozen: {position.frozen_reason}" if position.frozen_reason and position.is_frozen() else ""
-            typer.echo(f"  #{position.position_id} {position.pair.ticker} quantity {position.get_quantity():f} opened {position.opened_at}{reason}")
-            for trade in position.trades.values():
-                tx = trade.blockchain_transactions[-1].tx_hash if trade.blockchain_transactions else "-"
-                typer.echo(f"      trade #{trade.trade_id} {'buy' if trade.is_buy else 'sell'} {trade.status.value} {tx} {trade.notes}")
-    unfilled = portfolio.unfilled_trades
-    typer.echo(f"Trades that moved no tokens (skipped by a safety rule, or reverted): {len(unfilled)}")
-    for trade in list(unfilled.values())[-20:]:
-        tx = trade.blockchain_transactions[-1].tx_hash if trade.blockchain_transactions else "not sent"
-        typer.echo(f"  trade #{trade.trade_id} {'buy' if trade.is_buy else 'sell'} {trade.pair.ticker} {trade.status.value} at {trade.executed_at} ({tx}): {trade.failure_reason}")
 
 
 @reports_errors
 def close_all(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
               keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
               uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info,
-              max_price_deviation: MaxPriceDeviation = 0.03, twap_window_minutes: TwapWindow = None,
-              accept_spot_price: bool = typer.Option(
-                  False, "--accept-spot-price", envvar="ACCEPT_SPOT_PRICE", show_envvar=True,
-                  help="Sell at the pool's price now, measuring slippage from it instead of from the manipulation-resistant reference "
-                  "(the TWAP). For when the market really moved and you accept that price; never set it in an env file.",
-              )) -> None:
+              max_price_deviation: MaxPriceDeviation = 0.03, twap_window_minutes: TwapWindow = None, accept_spot_price: AcceptSpotPrice = False) -> None:
     """Sell every open position now, through the router, with the same safety rules as a cycle (a swap into a pushed pool is not sent)."""
-    from trade_executor.strategy.position_manager import PositionManager
+    from trade_executor.runner.operations import close_now
 
     trader = _trader(
         strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password,
         max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, price_reference="spot" if accept_spot_price else "twap", writer="close-all",
     )
     trader.recover()
-    now = trader.config.clock()
-    universe = trader.build_universe()
-    trader.read_prices(universe, now)
-    manager = PositionManager(trader.state, universe, trader.pricing, Decimal(0))
-    manager.begin_cycle(now)
-    trades = manager.close_all(notes="close-all command")
-    trader.execution.execute_trades(now, trader.state, trades)
-    trader.save()
+    trades = close_now(trader, list(trader.state.portfolio.open_positions.values()), trader.config.clock(), notes="close-all command")
     for trade in trades:
         typer.echo(f"{trade}: {trade.failure_reason or 'ok'}")
     closed = sum(t.is_success for t in trades)
@@ -204,33 +119,6 @@ def repair(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_u
     from trade_executor.cli.accounts import stop_if_books_differ
 
     stop_if_books_differ(trader, "Repair is done")
-
-
-@reports_errors
-def console(strategy_file: StrategyFile, state_file: StateFile = None, json_rpc_url: JsonRpcUrl = None, private_key: PrivateKey = None,
-            keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
-            uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.warning) -> None:
-    """Open a Python prompt with web3, state, universe, store, routing_state, pricing_model, valuation_method ready."""
-    import code
-    import datetime
-
-    import pandas as pd
-
-    trader = _trader(strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password, writer="console")
-    names = {
-        "web3": trader.web3, "state": trader.state, "universe": trader.build_universe(), "store": trader.store, "routing_state": trader.routing,
-        "pricing_model": trader.pricing, "valuation_method": trader.valuation, "execution_model": trader.execution, "trader": trader,
-        "datetime": datetime, "pd": pd, "Decimal": Decimal,
-    }
-    banner = "Following classes and objects are available:\n" + "\n".join(f"{k:<30}: {v!r}" for k, v in names.items())
-    banner += f"\nThis console holds the state file's writer lock ({trader.store.path}.lock) until it closes. Save with store.save(state)."
-    try:
-        from IPython import start_ipython
-    except ImportError:
-        code.interact(banner=banner, local=names)
-        return
-    typer.echo(banner)
-    start_ipython(argv=[], user_ns=names)
 
 
 @reports_errors

@@ -91,6 +91,14 @@ TwapWindow = Annotated[
         min=0.01,
     ),
 ]
+AcceptSpotPrice = Annotated[
+    bool,
+    _opt(
+        "--accept-spot-price", "ACCEPT_SPOT_PRICE",
+        "Sell at the pool's price now, measuring slippage from it instead of from the manipulation-resistant reference "
+        "(the TWAP). For when the market really moved and you accept that price; never set it in an env file.",
+    ),
+]
 TriggerCheck = Annotated[float, _opt("--position-trigger-check-minutes", "POSITION_TRIGGER_CHECK_MINUTES", "Minutes between stop-loss / take-profit checks between cycles.", min=0.01)]
 RunSingleCycle = Annotated[bool, _opt("--run-single-cycle", "RUN_SINGLE_CYCLE", "Run one cycle now and exit.")]
 MaxCycles = Annotated[int | None, _opt("--max-cycles", "MAX_CYCLES", "Stop after this many cycles.", min=1)]

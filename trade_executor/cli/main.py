@@ -7,15 +7,18 @@ from pathlib import Path
 
 import typer
 
-from trade_executor.cli import accounts, live_commands
+from trade_executor.cli import accounts, live_commands, positions
 from trade_executor.cli.backtest import backtest, start
 from trade_executor.cli.check_lookahead import check_lookahead
 from trade_executor.cli.check_universe import check_universe
+from trade_executor.cli.close_position import close_position
 from trade_executor.cli.common import reports_errors
+from trade_executor.cli.console import console
 from trade_executor.cli.devnet import devnet
 from trade_executor.cli.download import download
 from trade_executor.cli.grid_search import grid_search
 from trade_executor.cli.optimise import optimise
+from trade_executor.cli.perform_test_trade import perform_test_trade
 from trade_executor.cli.replay import replay
 from trade_executor.cli.report import report
 from trade_executor.cli.show_config import show_config
@@ -65,13 +68,15 @@ app.command()(backtest)
 app.command("report")(report)
 app.command("check-universe")(check_universe)
 app.command("check-wallet")(live_commands.check_wallet)
-app.command("perform-test-trade")(live_commands.perform_test_trade)
-app.command("show-positions")(live_commands.show_positions)
+app.command("perform-test-trade")(perform_test_trade)
+app.command("show-positions")(positions.show_positions)
+app.command("show-valuation")(positions.show_valuation)
+app.command("close-position")(close_position)
 app.command("close-all")(live_commands.close_all)
 app.command("repair")(live_commands.repair)
 app.command("check-accounts")(accounts.check_accounts)
 app.command("correct-accounts")(accounts.correct_accounts)
-app.command("console")(live_commands.console)
+app.command("console")(console)
 app.command("new-wallet")(live_commands.new_wallet)
 app.command("show-config")(show_config)
 app.command("export", hidden=True, help="The same as show-config.")(show_config)

@@ -69,9 +69,11 @@ def recent_prices(trader, candles: int = RECENT_CANDLES) -> list[PriceSeries]:
 class LiveWebhook:
     """What `start` needs from the webhook while it builds and runs the trader."""
 
-    def __init__(self, tracker=None, server=None):
+    def __init__(self, tracker=None, server=None, control=None):
+        """``control``: the queue of the /control endpoints (with HTTP_USERNAME and HTTP_PASSWORD only), for LiveConfig.control."""
         self.tracker = tracker
         self.server = server
+        self.control = control
 
     @property
     def observers(self) -> tuple:
@@ -92,20 +94,22 @@ def live_webhook(settings: WebhookSettings, strategy_file: Path) -> Iterator[Liv
     register_secret(settings.password)
     register_environment(dict(os.environ))  # whatever the configuration holds never reaches an answer
     config = settings.config()
+    from trade_executor.runner.control import ControlQueue
     from trade_executor.webhook import StatusTracker, WebhookServer, create_app, install_log_buffer
 
-    tracker = StatusTracker(config.metadata)
+    control = ControlQueue() if config.auth_enabled else None  # no credentials, no control: anyone reaching the port could sell
+    tracker = StatusTracker(config.metadata, control_enabled=control is not None)
     log_buffer = install_log_buffer()
     try:
         source = Path(strategy_file).read_text(encoding="utf-8", errors="replace")
     except OSError:
         source = None
-    server = WebhookServer(create_app(tracker, config, log_buffer=log_buffer, strategy_source=source), config.host, config.port)
+    server = WebhookServer(create_app(tracker, config, log_buffer=log_buffer, strategy_source=source, control=control), config.host, config.port)
     try:
         server.start()
         typer.echo(f"Webhook server and dashboard at {server.url}/ (API docs at {server.url}/docs)")
         try:
-            yield LiveWebhook(tracker, server)
+            yield LiveWebhook(tracker, server, control)
         except Exception as error:
             if tracker.snapshot.exception is None:  # failed before the trader ran (building it): report it all the same
                 tracker.crashed(error, None)

@@ -62,6 +62,11 @@ def format_cycle(report: CycleReport, state: State) -> str:
     return f"{state.name}: cycle {report.cycle} at {report.timestamp:%Y-%m-%d %H:%M:%S} done in {report.seconds:.2f} s, {len(report.trades)} trade(s); {format_portfolio(state)}"
 
 
+def format_control(record, state: State) -> str:
+    """An operator's control command (webhook /control/...): who asked for what, and what came of it."""
+    return f"{state.name}: {record.requested_by} asked to {record.action}{f' #{record.position_id}' if record.position_id is not None else ''}: {record.outcome}. {mask(record.message)}"
+
+
 def format_crash(error: BaseException, state: State | None) -> str:
     name = state.name if state is not None else "trade-executor"
     return f"{name}: trading stopped by an error: {type(error).__name__}: {mask(str(error))}"
@@ -95,6 +100,9 @@ class NotificationObserver(LiveObserver):
     def cycle_finished(self, report: CycleReport, state: State) -> None:
         if self.cycle_summaries:
             self.send(format_cycle(report, state))
+
+    def control_executed(self, record, state: State) -> None:
+        self.send(format_control(record, state))
 
     def node_unreachable(self, error: BaseException) -> None:
         self.send(f"{self.name or 'trade-executor'}: the node does not answer ({type(error).__name__}); trading waits and retries")

@@ -30,9 +30,11 @@ from trade_executor.execution.uniswap_v2.oracle import TwapOracle, read_pools
 from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy, recover, settle_mined
 from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
 from trade_executor.execution.uniswap_v2.treasury import check_accounts, sync_treasury
+from trade_executor.runner.control import ControlQueue
 from trade_executor.runner.cycle import StrategyCycle
 from trade_executor.runner.observers import CycleReport, LiveObserver, ObserverGroup
 from trade_executor.runner.outage import DEFAULT_TOLERANCE_SECONDS
+from trade_executor.runner.pause import approval_while_paused
 from trade_executor.state import JSONFileStore, LiveInfo, ReservePosition, State, TradeExecution
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode, UniverseOptions
 from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, closed_candle_counts, compute_indicators
@@ -75,6 +77,7 @@ class LiveConfig:
     price_reference: str = "twap"  # "spot" only on a chain no one else trades on (the replay)
     rpc_outage_tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS
     cycle_watchdog_minutes: float | None = None  # default: half a cycle, between 5 and 30 minutes
+    control: ControlQueue | None = None  # the webhook's control commands, run between steps (runner/control.py)
 
 
 class LiveTrader:
@@ -240,7 +243,7 @@ class LiveTrader:
         strategy_input = StrategyInput(timestamp, self.state.cycle + 1, self.strategy.parameters, view, self.state, indicators, self.pricing, position_manager, self.context)
         cycle = StrategyCycle(
             self.strategy, strategy_input, self.valuation, self.execution,
-            sync_treasury=lambda ts, state: self.sync_and_check(ts), approve=self.config.approve,
+            sync_treasury=lambda ts, state: self.sync_and_check(ts), approve=approval_while_paused(self.state, self.config.approve),
             step_seconds=step_seconds if self.observers else None,
         )
         try:

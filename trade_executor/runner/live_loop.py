@@ -5,6 +5,7 @@ and the supervision a process trading real money needs.
 - SIGTERM (what ``docker stop`` sends) lets the current step finish, then stops: saved, a "stopped"
   notification, exit 0 and a log line. During a step already declared hung it stops at once.
 - Every wait is on one event, so a stop is never delayed by a sleep.
+- Control commands from the webhook (control.py) run between steps, never inside one; their arrival ends a wait.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import signal
 import threading
 from collections.abc import Callable
 
+from trade_executor.runner.control_runner import ControlRunner
 from trade_executor.runner.outage import OutageBudget, OutageStopped
 from trade_executor.runner.watchdog import StepHung, Watchdog
 from trade_executor.secrets import redact_url
@@ -40,6 +42,8 @@ class LiveLoop:
         self.trader = trader
         config = trader.config
         self.stop_requested = threading.Event()
+        self.control = ControlRunner(trader, config.control) if config.control is not None else None
+        self.wake = config.control.arrived if config.control is not None else self.stop_requested  # set by SIGTERM and by a control command
         self.stop_reason: str | None = None
         self.terminated = False
         node = " ".join(redact_url(url) for url in config.json_rpc_url.get_secret_value().split())
@@ -87,15 +91,18 @@ class LiveLoop:
             trader.observers.started(trader.state)
             if config.run_single_cycle:
                 self._step("cycle", trader.run_cycle, config.clock())
+                self._run_control_commands()
                 return 1
             while not self.stop_requested.is_set() and (config.max_cycles is None or done < config.max_cycles):
                 due = trader.next_cycle_at(config.clock())
                 while (now := config.clock()) < due and not self.stop_requested.is_set():
                     self._step("trigger check", trader.check_triggers, now)
-                    self.stop_requested.wait(min((due - now).total_seconds(), config.position_trigger_check_minutes * 60))
+                    self._run_control_commands()
+                    self.wake.wait(min((due - now).total_seconds(), config.position_trigger_check_minutes * 60))
                 if self.stop_requested.is_set():
                     break
                 self._step("cycle", trader.run_cycle, due)
+                self._run_control_commands()
                 done += 1
         except OutageStopped:
             pass
@@ -107,6 +114,11 @@ class LiveLoop:
                 return step(timestamp)
 
         return self.outages.call(watched, before_retry=self.trader.recover)
+
+    def _run_control_commands(self) -> None:
+        """The safe point: between steps, as a watched step of its own (a sale may sign)."""
+        if self.control is not None and len(self.control.queue):
+            self._step("control command", self.control.run_pending, self.trader.config.clock())
 
     def _report_hang(self, hung: StepHung) -> None:
         self.trader.observers.crashed(hung, self.trader.state)
@@ -123,5 +135,6 @@ class LiveLoop:
             self.stop_reason = "SIGTERM"
             logger.warning("SIGTERM: stopping after the current step")
             self.stop_requested.set()
+            self.wake.set()
 
         return signal.signal(signal.SIGTERM, on_sigterm)

@@ -52,6 +52,9 @@ class LiveObserver:
     def node_back(self, seconds: float) -> None:
         """The node answers again after an outage of ``seconds``."""
 
+    def control_executed(self, record, state: State) -> None:
+        """A control command (webhook /control/...) ran; ``record`` is the ControlRecord just saved in ``state``."""
+
     def crashed(self, error: BaseException, state: State | None) -> None:
         """The trader stopped with an exception (or a step hung); it is re-raised after the observers ran."""
 
@@ -98,6 +101,9 @@ class ObserverGroup(LiveObserver):
 
     def node_back(self, seconds):
         self._each("node_back", seconds)
+
+    def control_executed(self, record, state):
+        self._each("control_executed", record, state)
 
     def crashed(self, error, state):
         self._each("crashed", error, state)

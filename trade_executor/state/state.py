@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from trade_executor.state.control import ControlRecord, Pause
 from trade_executor.state.portfolio import Portfolio
 from trade_executor.state.statistics import Statistics
 from trade_executor.state.visualisation import Visualisation
@@ -39,6 +40,10 @@ class LiveInfo:
     cycles_completed: int = 0
     # "replay" when the run traded on a throwaway chain: such a file is never a real live state.
     rehearsal: str | None = None
+    # Set by the webhook's /control/pause: no new positions until /control/resume (survives a restart).
+    pause: Pause | None = None
+    # Every control command the trader ran (webhook /control/...), oldest first.
+    control_log: list[ControlRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)

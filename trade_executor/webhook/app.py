@@ -24,6 +24,7 @@ from trade_executor.webhook import models
 from trade_executor.webhook.auth import OPEN_PATHS, BasicAuthMiddleware
 from trade_executor.webhook.charts import FORMATS, NoChartData, render_visualisation
 from trade_executor.webhook.config import WebhookConfig
+from trade_executor.webhook.control import add_control_routes
 from trade_executor.webhook.dashboard import DASHBOARD_HTML
 from trade_executor.webhook.logs import DEFAULT_CAPACITY, LogBuffer
 from trade_executor.webhook.prometheus import CONTENT_TYPE, render_metrics
@@ -219,8 +220,12 @@ def create_app(
     *,
     log_buffer: LogBuffer | None = None,
     strategy_source: str | None = None,
+    control=None,
 ) -> FastPaths:
-    """The API over ``tracker`` (an ASGI app: FastPaths in front of FastAPI, as ``.app``); ``config`` sets authentication and CORS."""
+    """The API over ``tracker`` (an ASGI app: FastPaths in front of FastAPI, as ``.app``); ``config`` sets authentication and CORS.
+
+    ``control``: the trader's ControlQueue (runner/control.py), for the POST /control/... endpoints.
+    """
     config = config or WebhookConfig()
     app = FastAPI(
         docs_url=None,  # served below from the installed swagger-ui-bundle, so /docs works without internet
@@ -244,6 +249,7 @@ def create_app(
     add("/source", routes.strategy_source, response_class=Response, summary="The strategy module's source code", responses={200: {"content": {"text/x-python": {}}}, **problem})
     add("/visualisation", routes.visualisation, response_class=Response, summary="Prices, indicators and trades as SVG or PNG", responses=problem)
     add("/metrics", routes.metrics, response_class=Response, summary="Prometheus metrics", responses={200: {"content": {"text/plain": {}}}})
+    add_control_routes(app, tracker, control, config)
     auth = None
     if config.auth_enabled:
         app.add_middleware(BasicAuthMiddleware, username=config.username, password=config.password)

@@ -3,6 +3,10 @@
 Kept in a Python module (not a data file) so every kind of install ships it. It reads /status,
 /metadata and /portfolio every few seconds with fetch(); the chart is plotly.js, served by the
 app from the installed plotly package. Text from the server is only ever set as textContent.
+
+With control on (HTTP_USERNAME/HTTP_PASSWORD set, /status says control_enabled) it shows the
+/control buttons: each asks for confirmation, posts, then follows the command on /status until
+the trader has run it (every 0.5 s, not the page's 5 s).
 """
 
 REFRESH_SECONDS = 5
@@ -24,6 +28,10 @@ DASHBOARD_HTML = """<!doctype html>
   #executor-status { margin-left: auto; font-weight: 600; padding: 4px 10px; border-radius: 12px; background: #eee; }
   #executor-status.running { color: #fff; background: var(--ok); }
   #executor-status.stopped { color: #fff; background: var(--bad); }
+  #pause-status { font-weight: 600; padding: 4px 10px; border-radius: 12px; color: #fff; background: #b26a00; }
+  button { font: inherit; padding: 4px 12px; border-radius: 6px; border: 1px solid #999; background: #fff; cursor: pointer; }
+  button.danger { border-color: var(--bad); color: var(--bad); }
+  #control-message { margin: 8px 0; }
   main { padding: 18px 24px; display: grid; gap: 16px; max-width: 1280px; }
   .cards { display: grid; grid-template-columns: repeat(6, 1fr); gap: 12px; }
   .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
@@ -48,6 +56,7 @@ DASHBOARD_HTML = """<!doctype html>
   <img id="icon" alt="" hidden>
   <div><h1 id="name">trade-executor</h1><div class="sub" id="short-description"></div></div>
   <span id="executor-status">loading</span>
+  <span id="pause-status" hidden></span>
 </header>
 <main>
   <div class="cards">
@@ -58,6 +67,12 @@ DASHBOARD_HTML = """<!doctype html>
     <div class="card"><div class="label">Frozen positions</div><div class="value" id="frozen-count">-</div></div>
     <div class="card"><div class="label">Cycle</div><div class="value" id="cycle">-</div></div>
   </div>
+  <section id="control" hidden><h2>Control</h2>
+    <button id="pause-button">Pause (no new positions)</button> <button id="resume-button" hidden>Resume</button>
+    <button id="close-all-button" class="danger">Close all positions</button>
+    <div id="control-message"></div>
+    <table id="control-commands"></table>
+  </section>
   <section id="exception"><h2>Stopped with an exception</h2><div id="exception-summary"></div><pre id="exception-traceback"></pre></section>
   <section><h2>Equity</h2><div id="equity-chart"></div></section>
   <section><h2>Open positions</h2><table id="open-positions"></table></section>
@@ -70,6 +85,7 @@ DASHBOARD_HTML = """<!doctype html>
 "use strict";
 const REFRESH_MS = __REFRESH__ * 1000;
 let chartKey = null;
+let lastStatus = null;
 
 function money(value) {
   if (value === null || value === undefined) return "-";
@@ -92,7 +108,7 @@ function fillTable(id, columns, rows, emptyText) {
   const head = table.createTHead().insertRow();
   for (const column of columns) {
     const th = document.createElement("th");
-    th.textContent = column.title;
+    th.textContent = column.button ? "" : column.title;
     if (column.num) th.className = "num";
     head.appendChild(th);
   }
@@ -108,6 +124,14 @@ function fillTable(id, columns, rows, emptyText) {
     const tr = body.insertRow();
     for (const column of columns) {
       const td = tr.insertCell();
+      if (column.button) {
+        const button = document.createElement("button");
+        button.textContent = column.title;
+        button.className = "danger";
+        button.addEventListener("click", () => column.button(row));
+        td.appendChild(button);
+        continue;
+      }
       td.textContent = column.value(row);
       if (column.num) td.className = "num";
       if (column.sign) { const v = column.sign(row); if (v > 0) td.classList.add("pos"); if (v < 0) td.classList.add("neg"); }
@@ -125,6 +149,16 @@ const POSITION_COLUMNS = [
   {title: "Profit", num: true, value: p => money(p.profit), sign: p => Number(p.profit)},
   {title: "Profit %", num: true, value: p => percent(p.profit_pct), sign: p => p.profit_pct},
 ];
+const OPEN_COLUMNS = POSITION_COLUMNS.concat([
+  {title: "Close", button: p => control("control/close-position/" + p.position_id, "Sell position #" + p.position_id + " " + p.pair + " now, at the pool's price (the same safety rules as a cycle)?")},
+]);
+const COMMAND_COLUMNS = [
+  {title: "Requested", value: c => when(new Date(c.requested_at * 1000).toISOString())},
+  {title: "By", value: c => c.requested_by},
+  {title: "Command", value: c => c.action + (c.position_id !== null ? " #" + c.position_id : "")},
+  {title: "Status", value: c => c.status},
+  {title: "Message", value: c => c.message || ""},
+];
 const FROZEN_COLUMNS = POSITION_COLUMNS.slice(0, 6).concat([
   {title: "Frozen", value: p => when(p.frozen_at)},
   {title: "Reason", value: p => p.frozen_reason || ""},
@@ -141,7 +175,43 @@ const TRADE_COLUMNS = [
   {title: "Value", num: true, value: t => money(t.value)},
 ];
 
+function describeCommand(c) {
+  return c.action + (c.position_id !== null ? " #" + c.position_id : "") + ": " + c.status + (c.message ? ". " + c.message : "");
+}
+
+async function control(path, question) {
+  if (!window.confirm(question)) return;
+  setText("control-message", "Sending...");
+  try {
+    const response = await fetch(path, {method: "POST", cache: "no-store"});
+    const answer = await response.json();
+    if (!response.ok) { setText("control-message", "Refused: " + (answer.detail || "HTTP " + response.status)); return; }
+    setText("control-message", "Queued " + describeCommand(answer) + " (command " + answer.command_id + "): the trader runs it after its current step.");
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline) {
+      await refresh();
+      const row = lastStatus.control_commands.find(c => c.command_id === answer.command_id);
+      if (row && row.status !== "queued") { setText("control-message", describeCommand(row)); return; }
+      await new Promise(resolve => setTimeout(resolve, 500));
+    }
+  } catch (error) {
+    setText("control-message", "Could not send the command: " + error.message);
+  }
+}
+
+function showControl(status) {
+  document.getElementById("control").hidden = !status.control_enabled;
+  const paused = document.getElementById("pause-status");
+  paused.hidden = !status.paused;
+  paused.textContent = status.paused ? "paused by " + status.paused_by : "";
+  document.getElementById("pause-button").hidden = status.paused;
+  document.getElementById("resume-button").hidden = !status.paused;
+  fillTable("control-commands", COMMAND_COLUMNS, status.control_commands, "No control commands yet.");
+}
+
 function showStatus(status, metadata) {
+  lastStatus = status;
+  showControl(status);
   const badge = document.getElementById("executor-status");
   badge.textContent = status.executor_running ? "running" : (status.exception ? "stopped: " + status.exception.type : "stopped");
   badge.className = status.executor_running ? "running" : "stopped";
@@ -170,7 +240,8 @@ function showPortfolio(portfolio) {
   setText("open-count", portfolio.open_positions.length);
   setText("frozen-count", portfolio.frozen_positions.length);
   setText("cycle", portfolio.completed_cycle);
-  fillTable("open-positions", POSITION_COLUMNS, portfolio.open_positions, "No open positions.");
+  const controlled = lastStatus && lastStatus.control_enabled;
+  fillTable("open-positions", controlled ? OPEN_COLUMNS : POSITION_COLUMNS, portfolio.open_positions, "No open positions.");
   fillTable("frozen-positions", FROZEN_COLUMNS, portfolio.frozen_positions, "No frozen positions.");
   fillTable("recent-trades", TRADE_COLUMNS, portfolio.recent_trades, "No trades yet.");
   const curve = portfolio.equity_curve;
@@ -202,6 +273,9 @@ async function refresh() {
   }
 }
 
+document.getElementById("pause-button").addEventListener("click", () => control("control/pause", "Pause trading? The strategy's buys are skipped until you resume; stop losses, take profits and sells go on."));
+document.getElementById("resume-button").addEventListener("click", () => control("control/resume", "Resume trading? The strategy's buys are executed again."));
+document.getElementById("close-all-button").addEventListener("click", () => control("control/close-all", "Sell every open position now, at the pools' prices (the same safety rules as a cycle)?"));
 refresh();
 setInterval(refresh, REFRESH_MS);
 </script>

@@ -24,6 +24,26 @@ class NodeOutage(BaseModel):
     error: str = Field(description="What the last attempt got (node URL redacted).")
 
 
+class ControlCommandRow(BaseModel):
+    command_id: str
+    action: str = Field(description="pause, resume, close-position or close-all.")
+    position_id: int | None
+    requested_by: str = Field(description="The webhook user and the client's address.")
+    requested_at: float = Field(description="Unix seconds.")
+    status: str = Field(description="queued, then done, refused (nothing was done: message says why) or failed (part of it was done).")
+    message: str | None
+    executed_at: float | None
+    trade_ids: list[int] = Field(description="Trades the command made.")
+
+
+class ControlQueued(BaseModel):
+    command_id: str
+    action: str
+    position_id: int | None
+    status: str = "queued"
+    detail: str
+
+
 class Status(BaseModel):
     last_refreshed_at: float = Field(description="Unix seconds of the last change.")
     executor_running: bool
@@ -36,6 +56,11 @@ class Status(BaseModel):
     hot_wallet_gas: str | None = Field(description="Native token balance (decimal string) at the last check.")
     version: str
     frozen_positions: int
+    paused: bool = Field(description="The operator paused the executor (/control/pause): the strategy's buys are skipped; sells go on.")
+    paused_since: float | None
+    paused_by: str | None
+    control_enabled: bool = Field(description="The /control endpoints are on (HTTP_USERNAME and HTTP_PASSWORD are set).")
+    control_commands: list[ControlCommandRow] = Field(description="Recent control commands, newest first, with their outcome.")
 
 
 class SummaryStatistics(BaseModel):

@@ -219,6 +219,9 @@ class Snapshot:
     exception: dict | None = None
     crashed_at: float | None = None
     node_outage: dict | None = None
+    paused: dict | None = None  # {"since": unix seconds, "by": who} while the operator's pause holds
+    control_enabled: bool = False
+    control_commands: tuple[dict, ...] = ()  # newest first (control_rows.py)
     portfolio: PortfolioView = field(default_factory=PortfolioView)
     prices: tuple[PriceSeries, ...] = ()
     latest_data_at: float | None = None
@@ -238,6 +241,11 @@ class Snapshot:
                 "hot_wallet_gas": self.hot_wallet_gas,
                 "version": self.version,
                 "frozen_positions": len(self.portfolio.frozen_positions),
+                "paused": self.paused is not None,
+                "paused_since": self.paused["since"] if self.paused else None,
+                "paused_by": self.paused["by"] if self.paused else None,
+                "control_enabled": self.control_enabled,
+                "control_commands": list(self.control_commands),
             }
         )
 

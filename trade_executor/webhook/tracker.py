@@ -19,6 +19,7 @@ from importlib.metadata import version as package_version
 from trade_executor.runner.observers import LiveObserver
 from trade_executor.secrets import mask, mask_bytes
 from trade_executor.webhook.config import ExecutorMetadata
+from trade_executor.webhook.control import command_row, pause_of, recent_rows, record_row, with_row
 from trade_executor.webhook.snapshot import PriceSeries, Snapshot, portfolio_view
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,8 @@ def describe_exception(error: BaseException) -> dict:
 class StatusTracker(LiveObserver):
     """Keeps the latest Snapshot and StateDocument for the webhook.
 
-    ``price_source`` is called on the trader's thread after each cycle and returns recent
+    Snapshots are replaced under a lock: the trader's thread makes most of them, the HTTP thread one
+    kind (a control command queued). ``price_source`` is called on the trader's thread after each cycle and returns recent
     closes (PriceSeries) for /visualisation and the data age; the CLI wires it to the universe.
     """
 
@@ -86,10 +88,13 @@ class StatusTracker(LiveObserver):
         version: str | None = None,
         price_source: Callable[[], Iterable[PriceSeries]] | None = None,
         clock: Callable[[], float] = time.time,
+        control_enabled: bool = False,
     ):
+        """``control_enabled``: the webhook's /control endpoints are on (the dashboard shows their buttons)."""
         self.clock = clock
         self.price_source = price_source
-        self._snapshot = Snapshot(refreshed_at=clock(), version=version or executor_version(), metadata=metadata or ExecutorMetadata())
+        self._lock = threading.Lock()
+        self._snapshot = Snapshot(refreshed_at=clock(), version=version or executor_version(), metadata=metadata or ExecutorMetadata(), control_enabled=control_enabled)
         self._document: StateDocument | None = None
 
     @property
@@ -100,14 +105,27 @@ class StatusTracker(LiveObserver):
     def state_document(self) -> StateDocument | None:
         return self._document
 
-    def _update(self, now: float | None = None, **changes) -> None:
-        self._snapshot = replace(self._snapshot, refreshed_at=self.clock() if now is None else now, **changes)
+    def _update(self, now: float | None = None, *, rows: Callable[[tuple[dict, ...]], tuple[dict, ...]] | None = None, **changes) -> None:
+        """Replace the snapshot; ``rows`` makes the new control rows from the current ones (both threads add rows)."""
+        with self._lock:
+            if rows is not None:
+                changes["control_commands"] = rows(self._snapshot.control_commands)
+            self._snapshot = replace(self._snapshot, refreshed_at=self.clock() if now is None else now, **changes)
+
+    def control_queued(self, command) -> None:
+        """A control command was queued (called on the HTTP thread): /status lists it as queued until the trader runs it."""
+        row = command_row(command)
+        self._update(rows=lambda current: with_row(current, row))
 
     # --- LiveObserver ------------------------------------------------------------------------------
 
     def started(self, state) -> None:
         now = self.clock()
-        self._update(now, started_at=now, executor_running=True, portfolio=portfolio_view(state))
+        done = recent_rows(state)  # after a restart: what earlier runs did; commands queued while this one started stay
+        self._update(
+            now, started_at=now, executor_running=True, portfolio=portfolio_view(state), paused=pause_of(state),
+            rows=lambda current: tuple(row for row in current if row["status"] == "queued") + done,
+        )
 
     def gas_checked(self, balance) -> None:
         self._update(hot_wallet_gas=balance)
@@ -125,6 +143,10 @@ class StatusTracker(LiveObserver):
 
     def state_saved(self, data: bytes) -> None:
         self._document = StateDocument(data, self.clock())
+
+    def control_executed(self, record, state) -> None:
+        row = record_row(record)
+        self._update(rows=lambda current: with_row(current, row), paused=pause_of(state), portfolio=portfolio_view(state))
 
     def node_unreachable(self, error) -> None:
         now = self.clock()

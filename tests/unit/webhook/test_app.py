@@ -25,6 +25,7 @@ def test_status_before_the_trader_starts(tracker, serve):
     assert httpx.get(serve(tracker) + "/status").json() == {
         "last_refreshed_at": CLOCK_START, "executor_running": False, "completed_cycle": 0, "cycles": 0, "position_trigger_checks": 0,
         "exception": None, "crashed_at": None, "node_outage": None, "hot_wallet_gas": None, "version": "9.9.9", "frozen_positions": 0,
+        "paused": False, "paused_since": None, "paused_by": None, "control_enabled": False, "control_commands": [],
     }
 
 
@@ -36,6 +37,7 @@ def test_status_after_a_cycle_and_a_trigger_check(tracker, serve):
     assert status == {
         "last_refreshed_at": CLOCK_START + 5, "executor_running": True, "completed_cycle": 4, "cycles": 1, "position_trigger_checks": 1,
         "exception": None, "crashed_at": None, "node_outage": None, "hot_wallet_gas": "0.75", "version": "9.9.9", "frozen_positions": 1,
+        "paused": False, "paused_since": None, "paused_by": None, "control_enabled": False, "control_commands": [],
     }
     models.Status.model_validate(status)  # the OpenAPI docs describe what is served
 
@@ -171,7 +173,8 @@ def test_openapi_docs_list_every_endpoint(tracker, serve):
         assert asset in docs.text
         assert httpx.get(f"{url}/{asset}").status_code == 200
     paths = set(httpx.get(url + "/openapi.json").json()["paths"])
-    assert paths == {"/ping", "/status", "/metadata", "/portfolio", "/state", "/logs", "/source", "/visualisation", "/metrics"}
+    control = {"/control/pause", "/control/resume", "/control/close-position/{position_id}", "/control/close-all"}
+    assert paths == {"/ping", "/status", "/metadata", "/portfolio", "/state", "/logs", "/source", "/visualisation", "/metrics", *control}
 
 
 def test_dashboard_page_and_its_plotly_are_served_locally(tracker, serve):
