@@ -80,8 +80,9 @@ class RpcCaller:
                     f"The JSON-RPC node {self.node} kept refusing requests (too many requests or unavailable) for {waited:.0f} s. "
                     "Run the command again later (a download resumes where it stopped), or use a node or plan with a higher rate limit."
                 )
-            log = logger.warning if pause >= 1.0 else logger.info  # a short pause is routine with a hosted node
-            log("The JSON-RPC node %s is limiting requests; waiting %.1f s before asking again", self.node, pause)
+            if not self._unanswered:  # (a node that did not answer at all was reported as such)
+                log = logger.warning if pause >= 1.0 else logger.info  # a short pause is routine with a hosted node
+                log("The JSON-RPC node %s is limiting requests; waiting %.1f s before asking again", self.node, pause)
             self.sleep(pause)
             self.waits += 1
             waited, attempt, pending = waited + pause, attempt + 1, still

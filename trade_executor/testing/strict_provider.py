@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ class ProviderLimits:
     rate_limit_every: int | None = None  # every Nth HTTP request is answered 429
     retry_after: str | None = "0"  # the Retry-After header of a 429 (None: no header)
     batches: bool = True  # False: a batch is answered with one JSON-RPC error, as nodes without batch support do
+    delay_seconds: float = 0.0  # added to every request: a distant node (and a download slow enough to interrupt)
     range_error: tuple[int, str] = (-32614, "eth_getLogs is limited to a {limit:,} range")  # QuickNode
     results_error: tuple[int, str] = (-32005, "query returned more than {limit} results")  # Infura, geth
     http_requests: int = 0
@@ -37,6 +39,8 @@ class ProviderLimits:
 
     def rate_limited(self) -> bool:
         """Count an HTTP request; True when this one is to be answered 429."""
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
         with self._lock:
             self.http_requests += 1
             hit = bool(self.rate_limit_every) and self.http_requests % self.rate_limit_every == 0
