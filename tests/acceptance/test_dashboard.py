@@ -97,6 +97,7 @@ def test_dashboard_shows_the_portfolio_and_draws_the_equity_curve(browser_page, 
     page.wait_for_selector("#equity-chart .scatterlayer .trace path.js-line")
     assert page.evaluate("document.getElementById('equity-chart').data[0].y.length") == 48
     assert not page.locator("#exception").is_visible()
+    assert not page.locator("#control").is_visible() and page.locator("#open-positions tbody button").count() == 0  # no credentials, no control
     screenshot = README_SCREENSHOT if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path / "dashboard.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
