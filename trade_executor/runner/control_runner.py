@@ -72,10 +72,12 @@ class ControlRunner:
         return "done", f"Resumed (paused since {since:%Y-%m-%d %H:%M:%S} UTC): the strategy's buys are executed again.", []
 
     def _close_position(self, command: ControlCommand) -> Outcome:
+        self.trader.settle_mined()  # a sell sent earlier and mined since is settled first: the position may be closed already
         position = position_to_close(self.trader.state, command.position_id)
         return self._sell([position], command)
 
     def _close_all(self, command: ControlCommand) -> Outcome:
+        self.trader.settle_mined()
         portfolio = self.trader.state.portfolio
         positions = [p for p in portfolio.open_positions.values() if p.get_quantity() - p.get_pending_sell_quantity() > 0]
         if not positions:
