@@ -50,8 +50,8 @@ class HistoryPlan:
     start_timestamp: int = 1_704_067_200  # 2024-01-01 00:00 UTC
     block_seconds: int = 12
     blocks: int = 200_000
-    swap_blocks: int = 2_000
-    swaps_per_block: int = 10
+    swap_blocks: int = 1_000  # fewer, fuller blocks build faster (about 5 ms a block, 0.3 ms a swap on anvil)
+    swaps_per_block: int = 20
     busy_blocks: int = 300
     busy_swaps: int = 20
     liquidity_changes: int = 6
@@ -66,7 +66,7 @@ class HistoryPlan:
 class ChainHistory:
     """What a built history holds: the devnet's addresses and the blocks the swaps span."""
 
-    url_free_deployment: dict
+    deployment: dict  # chain id, WETH and USDC (the node URL is not part of a cached history)
     pools: dict[str, str]  # "ETH-USDC" -> pool address
     tokens: dict[str, str]
     factory: str
@@ -194,7 +194,7 @@ def build_history(anvil: Anvil, plan: HistoryPlan) -> ChainHistory:
     call("evm_setAutomine", True)
     last = int(_rpc(anvil.url, "eth_blockNumber"), 16)
     return ChainHistory(
-        url_free_deployment={"chain_id": deployment.chain_id, "weth": deployment.weth, "usdc": deployment.usdc},
+        deployment={"chain_id": deployment.chain_id, "weth": deployment.weth, "usdc": deployment.usdc},
         pools=dict(deployment.pairs), tokens=dict(deployment.tokens), factory=deployment.factory, router=deployment.router,
         first_swap_block=min(schedule), last_block=last, start_timestamp=plan.start_timestamp, sync_events=plan.sync_events,
         seconds_to_build=round(time.monotonic() - started, 1),

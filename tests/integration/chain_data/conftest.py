@@ -36,9 +36,9 @@ def history(chain_history):
     return chain_history[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def history_node(chain_history):
-    """An anvil holding the whole history (read-only for the module's tests)."""
+    """An anvil holding the whole history, loaded once (seconds): tests only read it, or put it back (evm_revert)."""
     with Anvil(load_state=chain_history[0], long_history=True) as node:
         yield node
 
@@ -73,7 +73,7 @@ def stored_events(store: PoolHistoryStore, chain_id: int, pool: str) -> dict[str
     return rows
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def reference(history_node, history):
     return reference_events(history_node.url, list(history.pools.values()))
 
