@@ -64,6 +64,8 @@ def test_console_has_the_guide_objects_ready(deployment, strategy_file, tmp_path
     assert "block True State ['ETH-USDC']" in result.stdout
     for name in ("web3", "state", "universe", "store", "routing_state", "pricing_model", "valuation_method"):
         assert name in result.stdout + result.stderr
+    assert "state             : trade_executor.state.state.State" in result.stderr  # the banner: names and types,
+    assert len(result.stderr) < 2000  # not the repr of the whole state
 
 
 def test_new_wallet_prints_a_usable_key_and_address():
