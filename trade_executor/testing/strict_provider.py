@@ -31,6 +31,7 @@ class ProviderLimits:
     retry_after: str | None = "0"  # the Retry-After header of a 429 (None: no header)
     batches: bool = True  # False: a batch is answered with one JSON-RPC error, as nodes without batch support do
     delay_seconds: float = 0.0  # added to every request: a distant node (and a download slow enough to interrupt)
+    block_timestamps: bool = False  # logs keep their blockTimestamp (anvil, recent geth and reth give it; many providers do not)
     range_error: tuple[int, str] = (-32614, "eth_getLogs is limited to a {limit:,} range")  # QuickNode
     results_error: tuple[int, str] = (-32005, "query returned more than {limit} results")  # Infura, geth
     http_requests: int = 0
@@ -77,6 +78,9 @@ class ProviderLimits:
         if self.max_results is not None and len(answer.get("result") or []) > self.max_results:
             self._count("results")
             return _error(call, self.results_error, self.max_results)
+        if not self.block_timestamps:
+            for log in answer.get("result") or []:
+                log.pop("blockTimestamp", None)
         return answer
 
     def _count(self, kind: str) -> None:

@@ -126,7 +126,12 @@ class PoolDownloader:
         return list(by_address.values())
 
     def _decode(self, chunk: LogChunk, buffers: dict[str, PoolEvents]) -> int:
-        stamps = self.times.many({_int(log["blockNumber"]) for log in chunk.logs})
+        """Rows into the pools' buffers; block times from the logs where the node gives them (``blockTimestamp``,
+        geth 1.16+, reth, anvil), else from batched block headers."""
+        stamps = {_int(log["blockNumber"]): _int(log["blockTimestamp"]) for log in chunk.logs if log.get("blockTimestamp") is not None}
+        missing = {_int(log["blockNumber"]) for log in chunk.logs} - stamps.keys()
+        if missing:
+            stamps.update(self.times.many(missing))
         for log in chunk.logs:
             buffer = buffers.get(log["address"].lower())
             if buffer is not None:  # a node that answers other addresses' logs too: not ours to store
