@@ -52,7 +52,7 @@ def run_download(url: str, cache_path: Path, *, symbols, addresses, tokens, rese
         result = downloader.run(opened, end_block, bar)
     seconds = max(result.seconds, 1e-9)
     typer.echo(
-        f"Read {result.blocks:,} pool-blocks to block {end_block:,} ({confirmations} under the latest, {latest:,}): "
+        f"Read {len(result.pools)} pool(s) up to block {end_block:,} ({confirmations} under the latest, {latest:,}): "
         f"{result.events:,} events in {result.seconds:.1f} s ({result.events / seconds:,.0f} events/s), {result.requests:,} requests"
     )
     for metadata in result.pools:
