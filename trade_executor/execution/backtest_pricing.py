@@ -36,11 +36,15 @@ class BacktestPricing:
         self._liquidity: dict[str, np.ndarray | None] = {}
         self._cache: dict[str, dict[int, Decimal]] = {}
         self._last_index: dict[str, list[int]] = {}
+        self._liquidity_index: dict[str, list[int]] = {}
         for ticker in universe.pairs:
             arrays = universe.get_arrays(ticker)
             at_cycle = candle_index_at(arrays.timestamps, cycle_times_ns)
             self._candle_at_cycle[ticker] = at_cycle.tolist()
             self._last_index[ticker] = (np.searchsorted(arrays.timestamps, cycle_times_ns, side="right") - 1).tolist()
+            # A candle's liquidity is its value at the close: at time T the latest known is the last candle closed by T.
+            closed = np.searchsorted(arrays.timestamps + universe.time_frame.value, cycle_times_ns, side="right") - 1
+            self._liquidity_index[ticker] = np.maximum(closed, np.minimum(self._last_index[ticker], 0)).tolist()
             self._open[ticker] = arrays.open
             self._liquidity[ticker] = arrays.liquidity
             self._cache[ticker] = {}
@@ -66,7 +70,7 @@ class BacktestPricing:
         series = self._liquidity[pair.ticker]
         if series is None:
             return self._constant_liquidity
-        index = self._last_index[pair.ticker][self.cursor]
+        index = self._liquidity_index[pair.ticker][self.cursor]
         return None if index < 0 else to_decimal(series[index])
 
     def has_candle_now(self, ticker: str) -> bool:

@@ -27,7 +27,7 @@ PLAN = HistoryPlan()
 @pytest.fixture(scope="session")
 def chain_history(pytestconfig, tmp_path_factory):
     """(anvil state file, what the history holds)."""
-    cache = pytestconfig.cache.mkdir("chain-history") if pytestconfig.cache is not None else Path(tempfile.gettempdir()) / "trade-executor-chain-history"
+    cache = pytestconfig.cache.mkdir("chain-history") if getattr(pytestconfig, "cache", None) is not None else Path(tempfile.gettempdir()) / "trade-executor-chain-history"
     return cached_history(Path(cache), tmp_path_factory.mktemp("chain-history"), PLAN)
 
 

@@ -54,11 +54,12 @@ def test_a_backtest_on_downloaded_data_pays_the_price_impact_the_pool_had(cache,
     quote_is_token1 = int(history.tokens["ETH"], 16) < int(history.tokens["USDC"], 16)
     impacts = []
     for trade in trades:
-        # The cycle whose candle the fill reads: a stop loss fills at the end of its 15-minute bar, inside the cycle's hour.
-        hour = (pd.Timestamp(trade.opened_at) - pd.Timedelta(microseconds=1)).floor("1h") if trade.trigger_price is not None else pd.Timestamp(trade.opened_at)
-        reserve = quote_reserve_at(store, pair.pool_address, quote_is_token1, int(hour.timestamp()) + 3600)
-        liquidity = Decimal(repr(reserve / 1e6))  # the pool's quote side at the candle's close, as the candles carry it
-        assert Decimal(repr(float(universe.candles["ETH-USDC"].loc[hour, "liquidity"]))) == liquidity
+        # The cycle the fill belongs to: a stop loss fills at the end of its 15-minute bar, inside the cycle's hour.
+        cycle = (pd.Timestamp(trade.opened_at) - pd.Timedelta(microseconds=1)).floor("1h") if trade.trigger_price is not None else pd.Timestamp(trade.opened_at)
+        # The pool's quote side as known at the cycle's start: the close of the hour before (no look-ahead into the cycle's own candle).
+        reserve = quote_reserve_at(store, pair.pool_address, quote_is_token1, int(cycle.timestamp()))
+        liquidity = Decimal(repr(reserve / 1e6))
+        assert Decimal(repr(float(universe.candles["ETH-USDC"].loc[cycle - pd.Timedelta(hours=1), "liquidity"]))) == liquidity
         reserve_base, reserve_quote = reserves_for_price(trade.planned_price, liquidity, 18, 6)
         if trade.is_buy:
             amount_in, hops = to_units(trade.executed_reserve, 6), [(reserve_quote, reserve_base)]
