@@ -171,7 +171,7 @@ def start(
                 confirmation_block_count=confirmation_block_count, confirmation_timeout=confirmation_timeout, cycle_offset_minutes=cycle_offset_minutes,
                 max_data_delay_minutes=max_data_delay_minutes, position_trigger_check_minutes=position_trigger_check_minutes, run_single_cycle=run_single_cycle,
                 max_cycles=max_cycles, min_gas_balance=min_gas_balance, approval_type=approval_type, unresolved_trades=unresolved_trades.value, from_block=from_block,
-                max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, rpc_outage_tolerance_seconds=rpc_outage_tolerance_seconds,
+                max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, rpc_outage_tolerance_seconds=rpc_outage_tolerance_seconds, cache_path=cache_path,
                 cycle_watchdog_minutes=cycle_watchdog_minutes, observers=(*webhook.observers, *observers), control=webhook.control,
             )
             webhook.attach(trader)

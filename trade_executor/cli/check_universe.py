@@ -42,6 +42,12 @@ def check_universe(
             keystore_file=keystore_file, keystore_password=keystore_password,  # as every live command: a keystore instead of PRIVATE_KEY
         )
         universe = trader.build_universe()
+        history = trader.loader.history
+        for ticker, pair in universe.pairs.items():
+            cached = history.cached_range(pair.pool_address)
+            if cached is not None:
+                covered = datetime.datetime.fromtimestamp(cached.last_timestamp or 0, datetime.UTC).replace(tzinfo=None)
+                typer.echo(f"Cached {ticker} pool {pair.pool_address}: blocks {cached.first_block:,} to {cached.next_block - 1:,} (to {covered}) in {history.store.root}")
     else:
         from trade_executor.runner.backtest import BacktestOptions, build_universe
         from trade_executor.strategy.context import ExecutionContext, ExecutionMode

@@ -89,6 +89,7 @@ def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_
         unresolved_policy=UnresolvedPolicy(settings.pop("unresolved_trades", "rebroadcast")),
         min_gas_balance=Decimal(str(settings.pop("min_gas_balance", 0))),
         max_price_deviation=Decimal(str(settings.pop("max_price_deviation", DEFAULT_MAX_PRICE_DEVIATION))),
+        cache_path=Path(settings.pop("cache_path", None) or os.environ.get("CACHE_PATH") or "cache"),
         approve=ask_on_console if approval == ApprovalType.cli else None,
         **settings,
     )

@@ -19,19 +19,23 @@ import pandas as pd
 from pydantic import SecretStr
 
 from trade_executor.chain.connection import check_chain_id, create_web3
+from trade_executor.chain.rpc_calls import RpcCaller
 from trade_executor.chain.transactions import TransactionBuilder
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.errors import ConfigurationError, StopError
 from trade_executor.execution.guards import DEFAULT_MAX_PRICE_DEVIATION
 from trade_executor.execution.uniswap_v2.execution_model import UniswapV2ExecutionModel
 from trade_executor.execution.uniswap_v2.live_data import ChainMarketDataLoader
+from trade_executor.execution.uniswap_v2.live_pool_history import LivePoolHistory
 from trade_executor.execution.uniswap_v2.live_pricing import UniswapV2LivePricing, UniswapV2PoolRevaluator
 from trade_executor.execution.uniswap_v2.oracle import TwapOracle, read_pools
 from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy, recover, settle_mined
 from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
 from trade_executor.execution.uniswap_v2.treasury import check_accounts, sync_treasury
+from trade_executor.market.pool_history import PoolHistoryStore
 from trade_executor.runner.control import ControlQueue
 from trade_executor.runner.cycle import StrategyCycle
+from trade_executor.runner.history_need import required_history
 from trade_executor.runner.observers import CycleReport, LiveObserver, ObserverGroup
 from trade_executor.runner.outage import DEFAULT_TOLERANCE_SECONDS
 from trade_executor.runner.pause import approval_while_paused
@@ -69,7 +73,8 @@ class LiveConfig:
     max_cycles: int | None = None
     min_gas_balance: Decimal = Decimal(0)
     approve: Callable[[list[TradeExecution]], list[TradeExecution]] | None = None
-    from_block: int = 0
+    from_block: int = 0  # 0: the first block the strategy's history needs, found by time
+    cache_path: Path = Path("cache")
     clock: Callable[[], datetime.datetime] = field(default=lambda: datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
     observers: tuple[LiveObserver, ...] = ()
     max_price_deviation: Decimal | None = DEFAULT_MAX_PRICE_DEVIATION
@@ -99,7 +104,12 @@ class LiveTrader:
         self.state = self._load_or_create_state()
         self.loader = loader or ChainMarketDataLoader(
             self.web3, self.routing, chain_id=self.strategy.chain_id, exchange_slug=self.strategy.exchange_slug,
-            reserve_symbol=self.strategy.reserve_currency, tokens=config.tokens, time_frame=self.strategy.cycle_duration, from_block=config.from_block,
+            reserve_symbol=self.strategy.reserve_currency, tokens=config.tokens, time_frame=self.strategy.cycle_duration,
+            history=LivePoolHistory(
+                RpcCaller(self.web3.provider), PoolHistoryStore(config.cache_path), self.strategy.chain_id,
+                history_seconds=int(required_history(self.strategy).total_seconds()), confirmations=config.confirmation_block_count,
+                from_block=config.from_block or None,
+            ),
         )
         self.reserve = self.loader.reserve_asset
         parameters = self.strategy.parameters

@@ -71,6 +71,20 @@ def _optional_int(value):
     return value
 
 
+def _optional_period(value):
+    if value is None:
+        return None
+    from trade_executor.market.candles import parse_time_frame
+
+    if not isinstance(value, str):
+        raise ValueError(f"must be a period like '200h' or '30d', or None, not {value!r}")
+    try:
+        parse_time_frame(value)
+    except Exception as e:  # noqa: BLE001 - the parser says what is wrong
+        raise ValueError(f"{value!r} is not a period like '200h' or '30d' ({e})") from None
+    return value
+
+
 def _optional_date(value):
     if value is not None and not isinstance(value, str):
         raise ValueError(f"must be text like '2018-01-01' or None, not {value!r}")
@@ -92,6 +106,9 @@ ENGINE_PARAMETERS: dict[str, EngineParameter] = {
     "slippage_tolerance": EngineParameter(Decimal("0.005"), _number(0, 1, inclusive_low=False), "maximum slippage accepted on a live swap"),
     "max_price_impact": EngineParameter(
         Decimal("0.02"), _number(0, 1, inclusive_low=False), "a swap that would move its pool's price more than this fraction is refused, live and in backtests"
+    ),
+    "required_history_period": EngineParameter(
+        None, _optional_period, "live: the candle history the strategy needs at start, e.g. '200h'; default: twice its indicators' longest warm-up, at least 100 candles"
     ),
     "backtest_start": EngineParameter(None, _optional_date, "first cycle of a backtest (the CLI overrides it)"),
     "backtest_end": EngineParameter(None, _optional_date, "last cycle of a backtest (the CLI overrides it)"),

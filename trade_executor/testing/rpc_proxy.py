@@ -173,6 +173,7 @@ class FaultyRpcProxy:
         self._lock = threading.Lock()
         self._faults: list[list[Any]] = []  # [fault, applications left]
         self._seen: list[dict] = []
+        self.http_requests = 0  # HTTP requests (a JSON-RPC batch is one): what a provider counts and rate-limits
         self._stopping = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.proxy = self
@@ -222,6 +223,7 @@ class FaultyRpcProxy:
         with self._lock:
             self._faults.clear()
             self._seen.clear()
+            self.http_requests = 0
 
     @property
     def faults_left(self) -> list[tuple[Fault, int]]:
@@ -261,6 +263,7 @@ class FaultyRpcProxy:
         else:
             calls = [payload] if isinstance(payload, dict) else []
         with self._lock:
+            self.http_requests += 1
             self._seen.extend({"method": c.get("method"), "params": c.get("params"), "id": c.get("id")} for c in calls)
             if not calls:
                 self._seen.append({"method": None, "params": None, "id": None})

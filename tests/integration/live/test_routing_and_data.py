@@ -6,11 +6,14 @@ import pandas as pd
 
 from trade_executor.chain.abi import load_abi
 from trade_executor.chain.connection import create_web3
+from trade_executor.chain.rpc_calls import RpcCaller
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS
 from trade_executor.devnet.deploy import Deployer, load_token_artifact
 from trade_executor.execution.uniswap_v2.live_data import ChainMarketDataLoader
+from trade_executor.execution.uniswap_v2.live_pool_history import LivePoolHistory
 from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
+from trade_executor.market.pool_history import PoolHistoryStore
 from trade_executor.runner.live import LiveTrader
 from trade_executor.state import TradeStatus
 
@@ -73,7 +76,7 @@ def test_three_way_route_quotes_equal_get_amounts_out_and_the_swap_fills_as_quot
     assert Decimal("0.005") < buy.price_impact < Decimal("0.02")  # recorded from the pools' depth
 
 
-def test_live_candles_are_built_from_the_pools_sync_events(deployment):
+def test_live_candles_are_built_from_the_pools_sync_events(deployment, tmp_path):
     from trade_executor.devnet.market_simulator import MarketSimulator
 
     web3 = create_web3(deployment.url)
@@ -84,22 +87,26 @@ def test_live_candles_are_built_from_the_pools_sync_events(deployment):
         web3.provider.make_request("evm_setNextBlockTimestamp", [start + 60 * (i // 2) + 10 * (i % 2) + 5])
         simulator.move_price("ETH-USDC", price)
     routing = UniswapV2Routing(web3, deployment.factory, deployment.router)
-    loader = ChainMarketDataLoader(web3, routing, chain_id=31337, exchange_slug="uniswap-v2", reserve_symbol="USDC", tokens=deployment.tokens, time_frame=pd.Timedelta(minutes=1))
-    candles = loader.candles(loader.pair("ETH"))
+    history = LivePoolHistory(RpcCaller(web3.provider), PoolHistoryStore(tmp_path), 31337, history_seconds=3600, confirmations=1)
+    loader = ChainMarketDataLoader(web3, routing, chain_id=31337, exchange_slug="uniswap-v2", reserve_symbol="USDC", tokens=deployment.tokens, time_frame=pd.Timedelta(minutes=1), history=history)
+    candles = loader.embedded(["ETH"]).candles["ETH-USDC"]
     last_two = candles.iloc[-2:]
     assert list(last_two.index) == [pd.Timestamp(start, unit="s"), pd.Timestamp(start + 60, unit="s")]
     first, second = last_two.iloc[0], last_two.iloc[1]
-    assert abs(first["open"] - 310) / 310 < 1e-4 and abs(first["close"] - 305) / 305 < 1e-4
-    assert abs(second["high"] - 320) / 320 < 1e-4 and abs(second["close"] - 315) / 315 < 1e-4
-    assert first["high"] >= first["open"] and second["low"] <= second["close"]
+    # A candle opens at the price standing when it opens (the pool's 300), as backtests on downloaded data read it.
+    assert abs(first["open"] - 300) / 300 < 1e-4 and abs(first["high"] - 310) / 310 < 1e-4 and abs(first["close"] - 305) / 305 < 1e-4
+    assert abs(second["open"] - 305) / 305 < 1e-4 and abs(second["high"] - 320) / 320 < 1e-4 and abs(second["close"] - 315) / 315 < 1e-4
+    assert second["liquidity"] > 0  # the pool's quote side at the close
 
     # The same loader read again after another move: the earlier candles stay, the new one is added.
     web3.provider.make_request("evm_setNextBlockTimestamp", [start + 125])
     simulator.move_price("ETH-USDC", Decimal("330"))
-    again = loader.candles(loader.pair("ETH"))
+    again = loader.embedded(["ETH"]).candles["ETH-USDC"]
     assert list(again.index[-3:]) == [pd.Timestamp(start + 60 * k, unit="s") for k in range(3)]
     assert abs(again.iloc[-1]["close"] - 330) / 330 < 1e-4
     assert again.iloc[:-1].equals(candles)
+    # What was confirmed is in the cache a restart reads instead of the chain.
+    assert PoolHistoryStore(tmp_path).load(31337, deployment.pairs["ETH-USDC"]).next_block == web3.eth.block_number + 1
 
 
 def test_min_gas_balance_and_stale_data_stop_before_trading(live_config):

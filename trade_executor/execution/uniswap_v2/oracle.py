@@ -21,6 +21,7 @@ from fractions import Fraction
 from web3 import Web3
 
 from trade_executor.chain.blocks import block_at_or_before
+from trade_executor.chain.rpc_calls import RpcCaller
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def read_pools(web3: Web3, pools: list[str], block: str) -> tuple[int, dict[str,
     for pool in pools:
         for selector in (GET_RESERVES, PRICE0_CUMULATIVE):
             calls.append(("eth_call", [{"to": pool, "data": selector}, block]))
-    responses = web3.provider.make_batch_request(calls)
+    responses = RpcCaller(web3.provider).batch(calls)  # a 429 from a provider is waited out, not a crash
     for response in responses:
         if "error" in response:
             raise ConnectionError(f"Reading the pools' prices failed: {response['error']}")

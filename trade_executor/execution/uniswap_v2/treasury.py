@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from web3 import Web3
 
+from trade_executor.chain.logs import LogReader
+from trade_executor.chain.rpc_calls import RpcCaller
 from trade_executor.errors import AccountingMismatch
 from trade_executor.execution.uniswap_v2.receipts import TRANSFER_TOPIC
 from trade_executor.identifiers import AssetIdentifier
@@ -34,25 +36,43 @@ def sync_treasury(web3: Web3, state: State, wallet: str, reserve: AssetIdentifie
     live = state.live or LiveInfo()
     state.live = live
     latest = web3.eth.block_number if to_block is None else to_block
-    start = (live.treasury_synced_block + 1) if live.treasury_synced_block is not None else 0
+    if live.treasury_synced_block is None:
+        return _open_books(web3, state, wallet, reserve, timestamp, latest)
+    start = live.treasury_synced_block + 1
     if start > latest:
         return []
     ours: set[str] | None = None  # every trade's hashes: built only when a transfer needs classifying
     notes = []
+    reader = LogReader(RpcCaller(web3.provider))  # chunked: a provider caps a log query's range and results
     for direction, cause, sign in (("to", BalanceUpdateCause.deposit, 1), ("from", BalanceUpdateCause.withdrawal, -1)):
         topics = [("0x" + TRANSFER_TOPIC), None, _topic_for(wallet)] if direction == "to" else [("0x" + TRANSFER_TOPIC), _topic_for(wallet)]
-        logs = web3.eth.get_logs({"address": reserve.address, "topics": topics, "fromBlock": start, "toBlock": latest})
-        for log in logs:
-            if ours is None:
-                ours = our_transaction_hashes(state)
-            tx_hash = Web3.to_hex(log["transactionHash"]).lower()
-            if tx_hash in ours:
-                continue
-            amount = Decimal(int.from_bytes(bytes(log["data"]), "big")).scaleb(-reserve.decimals)
-            state.portfolio.record_balance_update(cause, reserve, sign * amount, timestamp, block_number=log["blockNumber"], tx_hash=tx_hash)
-            notes.append(f"{cause.value} of {amount} {reserve.token_symbol} in block {log['blockNumber']}")
+        for chunk in reader.read([reserve.address], topics, start, latest):
+            for log in chunk.logs:
+                if ours is None:
+                    ours = our_transaction_hashes(state)
+                tx_hash = log["transactionHash"].lower()
+                if tx_hash in ours:
+                    continue
+                block = int(log["blockNumber"], 16)
+                amount = Decimal(int(log["data"], 16)).scaleb(-reserve.decimals)
+                state.portfolio.record_balance_update(cause, reserve, sign * amount, timestamp, block_number=block, tx_hash=tx_hash)
+                notes.append(f"{cause.value} of {amount} {reserve.token_symbol} in block {block}")
     live.treasury_synced_block = latest
     return notes
+
+
+def _open_books(web3: Web3, state: State, wallet: str, reserve: AssetIdentifier, timestamp: datetime.datetime, block: int) -> list[str]:
+    """A new state: the wallet's reserve balance now is its opening deposit.
+
+    The wallet's history before the first start is not the strategy's (and on a real chain it
+    would be a scan from genesis); from here on every transfer is synced block by block.
+    """
+    balance = on_chain_balances(web3, wallet, [reserve], block)[reserve.address.lower()]
+    state.live.treasury_synced_block = block
+    if not balance:
+        return []
+    state.portfolio.record_balance_update(BalanceUpdateCause.deposit, reserve, balance, timestamp, block_number=block, notes="the wallet's balance at the first start")
+    return [f"opening balance of {balance} {reserve.token_symbol} at block {block}"]
 
 
 BALANCE_OF_SELECTOR = "0x70a08231"
@@ -65,7 +85,7 @@ def on_chain_balances(web3: Web3, wallet: str, assets: list[AssetIdentifier], bl
     data = BALANCE_OF_SELECTOR + "0" * 24 + wallet.lower().removeprefix("0x")
     at = "latest" if block is None else hex(block)
     calls = [("eth_call", [{"to": Web3.to_checksum_address(a.address), "data": data}, at]) for a in assets]
-    responses = web3.provider.make_batch_request(calls)
+    responses = RpcCaller(web3.provider).batch(calls)  # a 429 from a provider is waited out, not a crash
     balances = {}
     for asset, response in zip(assets, responses, strict=True):
         if "error" in response:
