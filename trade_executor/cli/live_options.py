@@ -105,6 +105,13 @@ MaxCycles = Annotated[int | None, _opt("--max-cycles", "MAX_CYCLES", "Stop after
 MinGasBalance = Annotated[float, _opt("--min-gas-balance", "MIN_GAS_BALANCE", "Stop before trading when the hot wallet has less native token than this.", min=0)]
 Approval = Annotated[ApprovalType, _opt("--approval-type", "APPROVAL_TYPE", "unchecked: trade what the strategy decides; cli: ask on the console first.", case_sensitive=False)]
 Unresolved = Annotated[UnresolvedTrades, _opt("--unresolved-trades", "UNRESOLVED_TRADES", "A trade found not on chain at start: rebroadcast its signed transaction, or cancel its nonce and mark it failed.", case_sensitive=False)]
-FromBlock = Annotated[int, _opt("--from-block", "FROM_BLOCK", "First block to read pool events and treasury transfers from.", min=0)]
+FromBlock = Annotated[
+    int,
+    _opt(
+        "--from-block", "FROM_BLOCK",
+        "Where a new pool history cache starts. Default (0): the first block of the history the strategy needs, found by time.",
+        min=0,
+    ),
+]
 
 CHAIN_ENV_NAMES = {1: "ETHEREUM", 56: "BINANCE", 137: "POLYGON", 42161: "ARBITRUM", 31337: "ANVIL"}
