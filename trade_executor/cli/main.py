@@ -16,6 +16,7 @@ from trade_executor.cli.common import reports_errors
 from trade_executor.cli.console import console
 from trade_executor.cli.devnet import devnet
 from trade_executor.cli.download import download
+from trade_executor.cli.export_state import export_state
 from trade_executor.cli.grid_search import grid_search
 from trade_executor.cli.optimise import optimise
 from trade_executor.cli.perform_test_trade import perform_test_trade
@@ -71,6 +72,7 @@ app.command("check-wallet")(live_commands.check_wallet)
 app.command("perform-test-trade")(perform_test_trade)
 app.command("show-positions")(positions.show_positions)
 app.command("show-valuation")(positions.show_valuation)
+app.command("export-state")(export_state)
 app.command("close-position")(close_position)
 app.command("close-all")(live_commands.close_all)
 app.command("repair")(live_commands.repair)

@@ -35,6 +35,7 @@ from trade_executor.runner.live import LiveConfig, LiveTrader
 from trade_executor.state import State
 from trade_executor.state.lock import lock_state_file
 from trade_executor.state.ownership import REPLAY, check_replaceable
+from trade_executor.state.store import remove_state_file
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode
 from trade_executor.strategy.module import StrategyModule, load_strategy_module
 from trade_executor.strategy.parameters import StrategyParameters
@@ -146,7 +147,7 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
     resumed = checkpoints.load() if options.resume else None
     if resumed is None:
         checkpoints.clear()
-        options.state_file.unlink(missing_ok=True)  # a new replay starts from an empty state
+        remove_state_file(options.state_file)  # a new replay starts from an empty state
     with Anvil(timestamp=int(_unix(first)) - 3600, base_fee=0, balance=10**12) as anvil:
         web3 = create_web3(anvil.url)
         deployer = HotWallet(ANVIL_PRIVATE_KEYS[0])
@@ -155,6 +156,7 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
             start_cycle, chain_dump, saved_state, deployment = resumed
             anvil.rpc("anvil_loadState", chain_dump)
             options.state_file.parent.mkdir(parents=True, exist_ok=True)
+            remove_state_file(options.state_file)  # the killed run's journal extends a later state than the checkpoint's
             shutil.copyfile(saved_state, options.state_file)
             logger.warning("Resuming the replay at cycle %d of %d", start_cycle + 1, len(run.timestamps))
         else:
@@ -192,9 +194,11 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
                 _replay_triggers(run, i, trader, pools, {t: liquidity(p) for t, p in universe.pairs.items()}, anvil, now)
             if (i + 1) % options.checkpoint_every == 0 and i < last:
                 trader.save()
+                trader.store.finish(trader.state)  # the journal folded in: the checkpoint copies the state file alone
                 checkpoints.save(i + 1, anvil.rpc("anvil_dumpState"), options.state_file, deployment)
             if options.progress:
                 options.progress(i + 1, len(run.timestamps))
+        trader.store.finish(trader.state)  # the finished replay's state file alone holds it
         live_state = trader.state
     comparison = compare(backtest.state, live_state)
     return ReplayResult(backtest.state, live_state, comparison, len(run.timestamps), time.monotonic() - started, pools.swaps)

@@ -39,7 +39,8 @@ from trade_executor.runner.history_need import required_history
 from trade_executor.runner.observers import CycleReport, LiveObserver, ObserverGroup
 from trade_executor.runner.outage import DEFAULT_TOLERANCE_SECONDS
 from trade_executor.runner.pause import approval_while_paused
-from trade_executor.state import JSONFileStore, LiveInfo, ReservePosition, State, TradeExecution
+from trade_executor.state import LiveInfo, ReservePosition, State, TradeExecution
+from trade_executor.state.journaled_store import JournaledStore
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode, UniverseOptions
 from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, closed_candle_counts, compute_indicators
 from trade_executor.strategy.input import StrategyInput
@@ -100,7 +101,7 @@ class LiveTrader:
         self.oracle = TwapOracle(self.web3, window_seconds=max(1, int(window))) if config.price_reference == "twap" else None
         self.pricing = self.live_pricing = UniswapV2LivePricing(self.routing, self.oracle, reference=config.price_reference)
         self.valuation = UniswapV2PoolRevaluator(self.pricing)
-        self.store = JSONFileStore(config.state_file or Path("state") / f"{self.strategy.strategy_id}.json", on_saved=self.observers.state_saved if self.observers else None)
+        self.store = JournaledStore(config.state_file or Path("state") / f"{self.strategy.strategy_id}.json", on_saved=self.observers.state_saved if self.observers else None)
         self.state = self._load_or_create_state()
         self.loader = loader or ChainMarketDataLoader(
             self.web3, self.routing, chain_id=self.strategy.chain_id, exchange_slug=self.strategy.exchange_slug,
@@ -148,9 +149,10 @@ class LiveTrader:
         state.live.chain_id = self.strategy.chain_id
         return state
 
-    def save(self) -> None:
+    def save(self, *, safe_point: bool = False) -> None:
+        """Record the state on disk (a journal record); at a ``safe_point`` (no trade under way) the store may compact."""
         self.state.last_updated_at = self.config.clock()
-        self.store.save(self.state)
+        self.store.save(self.state, safe_point=safe_point)
 
     def _native_price(self) -> Decimal | None:
         """USD price of the gas token, from the reserve/WETH pool; the router's WETH is asked once."""
@@ -262,7 +264,7 @@ class LiveTrader:
             self.routing.end_snapshot()
         self.state.live.last_cycle_at = timestamp
         self.state.live.cycles_completed += 1
-        self.save()
+        self.save(safe_point=True)
         equity = self.state.stats.total_equity[-1] if self.state.stats.total_equity else 0.0
         logger.info("Cycle %d at %s: %d trade(s), equity %.2f %s, %.2f s", self.state.cycle, timestamp, len(trades), equity, self.reserve.token_symbol, time.perf_counter() - started)
         if self.observers:

@@ -78,6 +78,7 @@ class LiveLoop:
             self.watchdog.close()
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+        self.trader.store.finish(self.trader.state)  # a clean stop: the state file alone holds everything
         if self.stop_reason:
             logger.warning("Stopped on %s after %d cycle(s); the state is saved in %s", self.stop_reason, cycles, self.trader.store.path)
         self.trader.observers.stopped(cycles)

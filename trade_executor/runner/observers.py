@@ -1,7 +1,7 @@
 """What the live trader tells the outside world: the webhook's status, notifications, metrics.
 
-The trader calls these on its own thread with values it will not change afterwards (the state
-file's bytes, plain numbers), so a reader on another thread (the HTTP server) never touches the
+The trader calls these on its own thread with values it will not change afterwards (a handle on
+the saved state, plain numbers), so a reader on another thread (the HTTP server) never touches the
 live state. An observer that fails is logged and skipped: reporting never stops trading.
 """
 
@@ -43,8 +43,8 @@ class LiveObserver:
     def trades_executed(self, trades: list[TradeExecution], state: State) -> None:
         """After trades were broadcast and their outcome recorded (success, failure or unresolved)."""
 
-    def state_saved(self, data: bytes) -> None:
-        """The exact bytes just written to the state file."""
+    def state_saved(self, saved) -> None:
+        """The state was saved: a SavedState (state/store.py), its generation and the whole document on request."""
 
     def node_unreachable(self, error: BaseException) -> None:
         """The node stopped answering; the trader waits and retries (up to RPC_OUTAGE_TOLERANCE_SECONDS)."""
@@ -93,8 +93,8 @@ class ObserverGroup(LiveObserver):
     def trades_executed(self, trades, state):
         self._each("trades_executed", trades, state)
 
-    def state_saved(self, data):
-        self._each("state_saved", data)
+    def state_saved(self, saved):
+        self._each("state_saved", saved)
 
     def node_unreachable(self, error):
         self._each("node_unreachable", error)

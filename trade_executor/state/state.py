@@ -10,7 +10,7 @@ from trade_executor.state.portfolio import Portfolio
 from trade_executor.state.statistics import Statistics
 from trade_executor.state.visualisation import Visualisation
 
-STATE_SCHEMA_VERSION = 1
+STATE_SCHEMA_VERSION = 2  # 2: time series stored by column (state/encoding.py); version 1 files are migrated
 
 
 @dataclass(slots=True)

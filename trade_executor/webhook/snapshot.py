@@ -16,6 +16,7 @@ import msgspec
 
 from trade_executor.secrets import mask
 from trade_executor.state import BalanceUpdateCause, State, TradeExecution, TradeStatus, TradingPosition
+from trade_executor.webhook.closed_trades import closed_trades
 from trade_executor.webhook.config import ExecutorMetadata
 
 ZERO = Decimal(0)
@@ -135,10 +136,11 @@ def _curve(timestamps: tuple[datetime.datetime, ...], values: tuple[float, ...])
 def portfolio_view(state: State) -> PortfolioView:
     """Copy what the API shows out of ``state`` (called on the trader's thread)."""
     portfolio = state.portfolio
-    trades = [t for p in portfolio.get_all_positions() for t in p.trades.values()]
-    trades.sort(key=lambda t: t.trade_id)
-    counts = {status.value: 0 for status in TradeStatus}
-    for trade in trades:
+    tally, trades = closed_trades(portfolio.closed_positions, MAX_TRADE_MARKERS)  # the history, tallied once (closed_trades.py)
+    current = [t for p in (*portfolio.frozen_positions.values(), *portfolio.open_positions.values()) for t in p.trades.values()]
+    trades = sorted(trades + current, key=lambda t: t.trade_id)
+    counts = {status.value: tally[status.value] for status in TradeStatus}
+    for trade in current:
         counts[trade.status.value] += 1
     net_deposits = sum((u.quantity for u in portfolio.balance_updates if u.cause in (BalanceUpdateCause.deposit, BalanceUpdateCause.withdrawal)), ZERO)
     stats = state.stats

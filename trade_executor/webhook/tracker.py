@@ -35,13 +35,19 @@ def executor_version() -> str:
 
 
 class StateDocument:
-    """The exact bytes of one state save, masked and gzip-compressed at most once, on first request."""
+    """The whole state as of one save, built, masked and gzip-compressed at most once, on first request.
 
-    def __init__(self, data: bytes, saved_at: float, *, mask_secrets: bool = True):
-        self.data = data
+    ``source`` is the document's bytes, or what builds them (SavedState.document: it reads the
+    state files, so a save costs the trader nothing here whatever the history, and the HTTP
+    thread never touches the live State).
+    """
+
+    def __init__(self, source: bytes | Callable[[], bytes], saved_at: float, *, mask_secrets: bool = True):
+        self._source = source
         self.saved_at = saved_at
         self.mask_secrets = mask_secrets
         self._lock = threading.Lock()
+        self._data: bytes | None = source if isinstance(source, bytes) else None
         self._body: bytes | None = None
         self._gzipped: bytes | None = None
 
@@ -49,13 +55,22 @@ class StateDocument:
     def ready(self) -> bool:
         return self._gzipped is not None
 
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            with self._lock:
+                if self._data is None:
+                    self._data = self._source()
+        return self._data
+
     def body(self) -> bytes:
         if self._body is None:
+            data = self.data
             with self._lock:
                 if self._body is None and not self.mask_secrets:
-                    self._body = self.data
+                    self._body = data
                 elif self._body is None:
-                    self._body = mask_bytes(self.data)
+                    self._body = mask_bytes(data)
         return self._body
 
     def gzipped(self) -> bytes:
@@ -141,8 +156,9 @@ class StatusTracker(LiveObserver):
     def trades_executed(self, trades, state) -> None:
         self._update(portfolio=portfolio_view(state))
 
-    def state_saved(self, data: bytes) -> None:
-        self._document = StateDocument(data, self.clock())
+    def state_saved(self, saved) -> None:
+        """``saved``: a SavedState (state/store.py), or a document's bytes."""
+        self._document = StateDocument(saved if isinstance(saved, bytes) else saved.document, self.clock())
 
     def control_executed(self, record, state) -> None:
         row = record_row(record)

@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import chain
 
 from web3 import Web3
 
@@ -26,9 +27,28 @@ def _topic_for(address: str) -> str:
     return "0x" + "0" * 24 + address.lower().removeprefix("0x")
 
 
-def our_transaction_hashes(state: State) -> set[str]:
-    trades = [t for p in state.portfolio.get_all_positions() for t in p.trades.values()] + list(state.portfolio.unfilled_trades.values())
-    return {tx.tx_hash.lower() for t in trades for tx in t.blockchain_transactions}
+class OurTransactions:
+    """Whether a transaction is one of our trades', looking from the newest trades back.
+
+    A transfer being synced is almost always a swap made since the last sync, so it is found among
+    the open positions or the last closed one; the whole history (a full set of every trade's
+    hashes cost ~50 ms a cycle at 50,000 trades) is read only for a genuine deposit or withdrawal.
+    """
+
+    def __init__(self, state: State):
+        portfolio = state.portfolio
+        positions = chain(portfolio.open_positions.values(), portfolio.frozen_positions.values(), reversed(portfolio.closed_positions.values()))
+        self._trades = chain((t for p in positions for t in reversed(p.trades.values())), reversed(portfolio.unfilled_trades.values()))
+        self._seen: set[str] = set()
+
+    def __contains__(self, tx_hash: str) -> bool:
+        if tx_hash in self._seen:
+            return True
+        for trade in self._trades:
+            self._seen.update(tx.tx_hash.lower() for tx in trade.blockchain_transactions)
+            if tx_hash in self._seen:
+                return True
+        return False
 
 
 def sync_treasury(web3: Web3, state: State, wallet: str, reserve: AssetIdentifier, timestamp: datetime.datetime, *, to_block: int | None = None) -> list[str]:
@@ -41,15 +61,13 @@ def sync_treasury(web3: Web3, state: State, wallet: str, reserve: AssetIdentifie
     start = live.treasury_synced_block + 1
     if start > latest:
         return []
-    ours: set[str] | None = None  # every trade's hashes: built only when a transfer needs classifying
+    ours = OurTransactions(state)
     notes = []
     reader = LogReader(RpcCaller(web3.provider))  # chunked: a provider caps a log query's range and results
     for direction, cause, sign in (("to", BalanceUpdateCause.deposit, 1), ("from", BalanceUpdateCause.withdrawal, -1)):
         topics = [("0x" + TRANSFER_TOPIC), None, _topic_for(wallet)] if direction == "to" else [("0x" + TRANSFER_TOPIC), _topic_for(wallet)]
         for chunk in reader.read([reserve.address], topics, start, latest):
             for log in chunk.logs:
-                if ours is None:
-                    ours = our_transaction_hashes(state)
                 tx_hash = log["transactionHash"].lower()
                 if tx_hash in ours:
                     continue
