@@ -55,7 +55,7 @@ def main() -> None:
         anvil.rpc("evm_mine")
         strategy = Path(folder) / "bench.py"
         strategy.write_text(STRATEGY)
-        config = LiveConfig(strategy, Path(folder) / "state.json", SecretStr(anvil.url), SecretStr(KEY), deployment.router, deployment.factory, deployment.tokens)
+        config = LiveConfig(strategy, Path(folder) / "state.json", SecretStr(anvil.url), SecretStr(KEY), deployment.router, deployment.factory, deployment.tokens, cache_path=Path(folder) / "cache")
         trader = LiveTrader(config)
         trader.recover()
         trader.run_cycle(config.clock())  # first cycle pays the one-off approvals

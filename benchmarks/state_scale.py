@@ -107,7 +107,7 @@ def measure_live(size: int, cycles: int) -> dict:
         strategy.write_text(STRATEGY)
         state_file = Path(folder) / "state.json"
         config = LiveConfig(
-            strategy, state_file, SecretStr(anvil.url), SecretStr(KEY), deployment.router, deployment.factory, deployment.tokens, observers=(tracker,),
+            strategy, state_file, SecretStr(anvil.url), SecretStr(KEY), deployment.router, deployment.factory, deployment.tokens, observers=(tracker,), cache_path=state_file.parent / "cache",
         )
         trader = LiveTrader(config)
         trader.recover()

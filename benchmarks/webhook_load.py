@@ -225,7 +225,7 @@ def build_trader(folder: Path, anvil_url: str, tracker):
     web3.provider.make_request("evm_mine", [])
     strategy = folder / "bench.py"
     strategy.write_text(STRATEGY)
-    config = LiveConfig(strategy, folder / "state.json", SecretStr(anvil_url), SecretStr(KEY), deployment.router, deployment.factory, deployment.tokens, observers=(tracker,))
+    config = LiveConfig(strategy, folder / "state.json", SecretStr(anvil_url), SecretStr(KEY), deployment.router, deployment.factory, deployment.tokens, observers=(tracker,), cache_path=folder / "cache")
     return LiveTrader(config)
 
 

@@ -27,6 +27,7 @@ class BlockTimestamps:
         self.batch = batch
         self.keep = keep
         self._known: dict[int, int] = {}
+        self._hashes: dict[int, str] = {}
 
     def __call__(self, number: int) -> int:
         return self.many([number])[number]
@@ -41,7 +42,7 @@ class BlockTimestamps:
                 block = answer.get("result")
                 if not block:
                     raise StopError(f"The JSON-RPC node {self.caller.node} has no block {number:,}: {answer.get('error', 'no such block')}. Is it synced?")
-                self._known[number] = _int(block["timestamp"])
+                self._remember(number, block)
         found = {n: self._known[n] for n in wanted}
         self._forget()
         return found
@@ -52,12 +53,28 @@ class BlockTimestamps:
         if not block:
             raise StopError(f"The JSON-RPC node {self.caller.node} did not answer its latest block.")
         number = _int(block["number"])
-        self._known[number] = _int(block["timestamp"])
+        self._remember(number, block)
         return number, self._known[number]
+
+    def hash_of(self, number: int) -> str | None:
+        """The hash of block ``number`` on the node's chain; None if the node has no such block."""
+        if number not in self._hashes:
+            block = self.caller.call("eth_getBlockByNumber", [hex(number), False]).get("result")
+            if not block:
+                return None
+            self._remember(number, block)
+        return self._hashes[number]
+
+    def _remember(self, number: int, block: dict) -> None:
+        self._known[number] = _int(block["timestamp"])
+        if block.get("hash"):
+            self._hashes[number] = block["hash"]
 
     def _forget(self) -> None:
         while len(self._known) > self.keep:
             del self._known[next(iter(self._known))]
+        while len(self._hashes) > self.keep:
+            del self._hashes[next(iter(self._hashes))]
 
 
 def _int(value: int | str) -> int:

@@ -31,6 +31,7 @@ RATE_LIMITED = re.compile(r"rate limit|too many requests|compute units per secon
 TRANSIENT_HTTP = {429, 500, 502, 503, 504}
 MAX_SINGLE_WAIT = 60.0  # a Retry-After longer than this is capped: the budget decides when to give up
 FIRST_BACKOFF = 0.25
+MAX_BACKOFF = 4.0  # without a Retry-After, waits double up to this: an outage's end is noticed within seconds
 TRANSPORT_ATTEMPTS = 4  # a node that does not answer at all is reported after this many tries (the provider retried each already)
 
 Call = tuple[str, list]
@@ -40,17 +41,26 @@ class RpcCaller:
     """Sends read calls (batched when the node allows) and returns one answer dict per call, in order.
 
     ``wait_budget``: seconds of rate limiting or outage one request may ride out before
-    :class:`NodeRateLimited` (or the transport's own error) is raised.
+    :class:`NodeRateLimited` (or the transport's own error) is raised. ``outage_attempts``: after
+    this many answers in a row of HTTP 5xx, the HTTP error is raised, so that the live loop's outage
+    handling (runner/outage.py: one warning, reconcile before retry) takes over; None rides 5xx out
+    within the budget like rate limits (a download, which has nothing to reconcile).
     """
 
-    def __init__(self, provider: Any, *, wait_budget: float = 300.0, batching: bool = True, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self, provider: Any, *, wait_budget: float = 300.0, batching: bool = True, outage_attempts: int | None = TRANSPORT_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.provider = provider
         self.wait_budget = wait_budget
         self.batching = batching
+        self.outage_attempts = outage_attempts
         self.sleep = sleep
         self.requests_made = 0  # HTTP requests, a batch counting once
         self.waits = 0
         self._unanswered = 0
+        self._unavailable = 0
+        self._last_refusal = "is limiting requests"
 
     @property
     def node(self) -> str:
@@ -74,7 +84,7 @@ class RpcCaller:
                     answers[index] = answer
             if not still:
                 break
-            pause = min(retry_after if retry_after is not None else FIRST_BACKOFF * 2**attempt, MAX_SINGLE_WAIT)
+            pause = min(retry_after, MAX_SINGLE_WAIT) if retry_after is not None else min(FIRST_BACKOFF * 2**attempt, MAX_BACKOFF)
             if waited + pause > self.wait_budget:
                 raise NodeRateLimited(
                     f"The JSON-RPC node {self.node} kept refusing requests (too many requests or unavailable) for {waited:.0f} s. "
@@ -82,7 +92,7 @@ class RpcCaller:
                 )
             if not self._unanswered:  # (a node that did not answer at all was reported as such)
                 log = logger.warning if pause >= 1.0 else logger.info  # a short pause is routine with a hosted node
-                log("The JSON-RPC node %s is limiting requests; waiting %.1f s before asking again", self.node, pause)
+                log("The JSON-RPC node %s %s; waiting %.1f s before asking again", self.node, self._last_refusal, pause)
             self.sleep(pause)
             self.waits += 1
             waited, attempt, pending = waited + pause, attempt + 1, still
@@ -105,7 +115,8 @@ class RpcCaller:
                 raise
             logger.warning("No answer from the JSON-RPC node %s (%s); asking again", self.node, type(e).__name__)
             return [None] * len(calls), None
-        self._unanswered = 0
+        self._unanswered = self._unavailable = 0
+        self._last_refusal = "is limiting requests"
         return self._batch_answers(answer, calls)
 
     def _batch_answers(self, answer: Any, calls: list[Call]) -> tuple[list[dict | None], float | None]:
@@ -122,6 +133,14 @@ class RpcCaller:
         response = error.response
         status = response.status_code if response is not None else None
         if status in TRANSIENT_HTTP or status is None:
+            if status == 429:
+                self._last_refusal = "is limiting requests"
+            else:
+                self._unavailable += 1
+                self._last_refusal = f"is unavailable (HTTP {status})"
+                if self.outage_attempts is not None and self._unavailable >= self.outage_attempts:
+                    self._unavailable = 0
+                    raise error
             return [None] * len(calls), _retry_after(response)
         body = _json_body(response)  # QuickNode answers a too-wide eth_getLogs with HTTP 413 and a JSON-RPC error
         if isinstance(body, dict) and "error" in body:

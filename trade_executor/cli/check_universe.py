@@ -43,11 +43,6 @@ def check_universe(
         )
         universe = trader.build_universe()
         history = trader.loader.history
-        for ticker, pair in universe.pairs.items():
-            cached = history.cached_range(pair.pool_address)
-            if cached is not None:
-                covered = datetime.datetime.fromtimestamp(cached.last_timestamp or 0, datetime.UTC).replace(tzinfo=None)
-                typer.echo(f"Cached {ticker} pool {pair.pool_address}: blocks {cached.first_block:,} to {cached.next_block - 1:,} (to {covered}) in {history.store.root}")
     else:
         from trade_executor.runner.backtest import BacktestOptions, build_universe
         from trade_executor.strategy.context import ExecutionContext, ExecutionMode
@@ -55,9 +50,12 @@ def check_universe(
 
         strategy = load_strategy_module(strategy_file)
         universe = build_universe(strategy, BacktestOptions(), ExecutionContext(ExecutionMode.backtesting, strategy.engine_version))
+        history = None
     latest = universe.end.to_pydatetime()
     age = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - latest
     typer.echo(f"Latest OHLCV candle is at: {latest}, {age} ago")
+    if history is not None:
+        _echo_cached_ranges(universe, history)
     typer.echo(f"Universe: {universe.describe()}")
     for ticker, gaps in universe.find_gaps().items():
         frame = universe.candles[ticker]
@@ -65,3 +63,11 @@ def check_universe(
         typer.echo(f"  {ticker}: {len(frame):,} candles of {format_time_frame(universe.time_frame)}, {len(gaps)} gaps, {missing} missing candles")
         for gap in gaps:
             typer.echo(f"    gap: {gap.missing} missing from {gap.start} to {gap.end}")
+
+
+def _echo_cached_ranges(universe, history) -> None:
+    for ticker, pair in universe.pairs.items():
+        cached = history.cached_range(pair.pool_address)
+        if cached is not None:
+            covered = datetime.datetime.fromtimestamp(cached.last_timestamp or 0, datetime.UTC).replace(tzinfo=None)
+            typer.echo(f"Cached {ticker} pool {pair.pool_address}: blocks {cached.first_block:,} to {cached.next_block - 1:,} (to {covered}) in {history.store.root}")

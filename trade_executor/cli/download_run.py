@@ -32,7 +32,7 @@ def _first_block_at(times: BlockTimestamps, head: int, moment: pd.Timestamp) -> 
 
 def run_download(url: str, cache_path: Path, *, symbols, addresses, tokens, reserve, factory, chain_id, start, end, confirmations: int, time_frames) -> None:
     web3 = create_web3(url, timeout=60)
-    caller = RpcCaller(web3.provider)
+    caller = RpcCaller(web3.provider, outage_attempts=None)  # a download rides out a gateway's 5xx within the wait budget
     actual_chain = int(caller.call("eth_chainId", [])["result"], 16)
     if chain_id is not None and actual_chain != chain_id:
         raise ConfigurationError(f"The JSON-RPC node is on chain {actual_chain}, but the strategy trades on chain {chain_id}. Point the JSON-RPC URL at the right chain.")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class PoolMetadata:
     last_timestamp: int | None = None
     pair: str | None = None  # what the user asked for it as, e.g. "ETH-USDC" (base first); None for a pool given by address alone
     version: int = FORMAT_VERSION
+    last_hash: str | None = None  # the hash of block next_block - 1: tells this chain's history from another's (a devnet restarted, a fork)
 
     @property
     def blocks(self) -> int:
@@ -112,8 +114,20 @@ class PoolHistoryStore:
 
     def pools(self, chain_id: int) -> list[PoolMetadata]:
         folder = self.root / str(chain_id)
-        found = (self.load(chain_id, path.name) for path in sorted(folder.iterdir())) if folder.is_dir() else ()
+        found = (self.load(chain_id, path.name) for path in sorted(folder.iterdir()) if "." not in path.name) if folder.is_dir() else ()  # (set-aside histories have a suffix)
         return [metadata for metadata in found if metadata is not None]
+
+    def set_aside(self, metadata: PoolMetadata, reason: str) -> Path:
+        """Move a pool's history out of the way (it is another chain's): renamed, never deleted."""
+        folder = self.folder(metadata.chain_id, metadata.pool)
+        stamp = int(time.time())
+        aside = folder.with_name(f"{folder.name}.{reason}-{stamp}")
+        suffix = 1
+        while aside.exists():
+            suffix += 1
+            aside = folder.with_name(f"{folder.name}.{reason}-{stamp}-{suffix}")
+        folder.rename(aside)
+        return aside
 
     def open(self, metadata: PoolMetadata) -> PoolMetadata:
         """Start writing a pool: its metadata saved if new, parts a killed writer left uncommitted removed."""
@@ -133,7 +147,7 @@ class PoolHistoryStore:
             leftover.unlink()
         return saved
 
-    def commit(self, metadata: PoolMetadata, events: PoolEvents, next_block: int, last_timestamp: int) -> PoolMetadata:
+    def commit(self, metadata: PoolMetadata, events: PoolEvents, next_block: int, last_timestamp: int, last_hash: str | None = None) -> PoolMetadata:
         """Store blocks ``metadata.next_block`` to ``next_block - 1``: their rows first, then the metadata that counts them in."""
         first, last = metadata.next_block, next_block - 1
         folder = self.folder(metadata.chain_id, metadata.pool)
@@ -142,7 +156,7 @@ class PoolHistoryStore:
             if columns["block"]:
                 table = pa.table(columns, schema=SCHEMAS[kind])
                 _write_atomically(folder / kind / f"{first:012d}-{last:012d}.parquet", table)
-        updated = replace(metadata, next_block=next_block, last_timestamp=last_timestamp)
+        updated = replace(metadata, next_block=next_block, last_timestamp=last_timestamp, last_hash=last_hash)
         _write_atomically(folder / "metadata.json", _metadata_bytes(updated))
         for kind in SCHEMAS:
             if len(self._parts(updated, kind, committed=True)) > MAX_PARTS:

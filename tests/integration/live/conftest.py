@@ -87,4 +87,5 @@ def live_config(deployment, strategy_file, tmp_path) -> LiveConfig:
         factory=deployment.factory,
         tokens=deployment.tokens,
         confirmation_timeout=20,
+        cache_path=tmp_path / "cache",
     )

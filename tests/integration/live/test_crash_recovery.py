@@ -26,6 +26,7 @@ def live_env(deployment, strategy_file, state_file, **extra) -> dict:
         STRATEGY_FILE=str(strategy_file), STATE_FILE=str(state_file), EXECUTION_TYPE="uniswap_v2_hot_wallet",
         JSON_RPC_ANVIL=deployment.url, PRIVATE_KEY=HOT_WALLET_KEY, UNISWAP_V2_ROUTER=deployment.router,
         UNISWAP_V2_FACTORY=deployment.factory, RUN_SINGLE_CYCLE="true", CONFIRMATION_TIMEOUT="20", LOG_LEVEL="warning",
+        CACHE_PATH=str(Path(state_file).parent / "cache"),  # each test's own chain data: every devnet has the same pool addresses
     )
     env.update({f"TOKEN_{symbol}": address for symbol, address in deployment.tokens.items()})
     env.update(extra)

@@ -112,7 +112,7 @@ def pepe(anvil, tmp_path):
     config = LiveConfig(
         strategy_file=CHEAP_TOKEN, state_file=tmp_path / "state" / "pepe.json", json_rpc_url=SecretStr(deployment.url),
         private_key=SecretStr(HOT_WALLET_KEY), router=deployment.router, factory=deployment.factory, tokens=deployment.tokens,
-        confirmation_timeout=20,
+        confirmation_timeout=20, cache_path=tmp_path / "cache",
     )
     return deployment, config
 

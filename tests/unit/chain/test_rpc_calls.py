@@ -66,6 +66,22 @@ def test_retry_after_as_a_date_and_a_5xx_without_it_back_off():
     assert slept == [0.0, 0.5]  # a date in the past: at once; then the second step of the back-off
 
 
+def test_a_download_rides_out_a_long_run_of_5xx_asking_again_every_few_seconds():
+    """Ten 502s in a row (a gateway's outage): the waits double up to 4 s, so the node's return is seen within seconds."""
+    slept = []
+    provider = ScriptedProvider(*[http_error(502) for _ in range(10)], ok)
+    RpcCaller(provider, outage_attempts=None, sleep=slept.append).batch(CALLS)
+    assert slept == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0]
+
+
+def test_by_default_a_run_of_5xx_is_raised_after_a_few_tries_for_the_live_loops_outage_handling():
+    slept = []
+    provider = ScriptedProvider(*[http_error(502) for _ in range(10)], ok)
+    with pytest.raises(requests.HTTPError):
+        RpcCaller(provider, sleep=slept.append).batch(CALLS)
+    assert slept == [0.25, 0.5, 1.0] and len(provider.seen) == 4
+
+
 def test_only_the_calls_answered_too_many_requests_are_asked_again():
     def one_limited(calls):
         answers = ok(calls)

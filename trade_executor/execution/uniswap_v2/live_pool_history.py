@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trade_executor.chain.blocks import BlockTimestamps, find_block_at_or_before
+from trade_executor.chain.blocks import find_block_at_or_before
 from trade_executor.chain.logs import LogReader
 from trade_executor.chain.rpc_calls import RpcCaller
 from trade_executor.execution.uniswap_v2.pool_download import SWAP_TOPIC, SYNC_TOPIC, PoolDownloader, decode_pool_log
@@ -47,9 +47,9 @@ class LivePoolHistory:
         self.history_seconds = history_seconds
         self.confirmations = max(0, confirmations - 1)
         self.from_block = from_block
-        self.times = BlockTimestamps(caller)
         self.reader = LogReader(caller)
         self.downloader = PoolDownloader(caller, store, chain_id, reader=self.reader)
+        self.times = self.downloader.times
         self._pools: dict[str, _Pool] = {}
         self.latest: tuple[int, int] | None = None  # (block, timestamp) of the last read
         self.requests_at_warm_up: int | None = None
@@ -65,10 +65,11 @@ class LivePoolHistory:
         start = self._start_block(latest, now)
         opened = []
         for pool, (token0, token1, name) in new.items():
-            saved = self.store.load(self.chain_id, pool)
+            saved = self.downloader.load(pool)
             if saved is not None and saved.first_block > start:
                 logger.warning("The cache of %s starts at block %s, after the history the strategy needs (from block %s): its indicators warm up on less.", name, saved.first_block, start)
-            opened.append(self.downloader.open({pool: (token0, token1)}, saved.first_block if saved else start, {pool: name})[0])
+            first = saved.first_block if saved else self._standing_price_block(pool, start)
+            opened.append(self.downloader.open({pool: (token0, token1)}, first, {pool: name})[0])
         behind = [m for m in opened if m.next_block <= head]
         if behind:
             logger.info("Reading the history of %d pool(s) from block %s to %s (%d blocks)", len(behind), min(m.next_block for m in behind), head, head - min(m.next_block for m in behind) + 1)
@@ -100,12 +101,12 @@ class LivePoolHistory:
                     continue
                 stamp = stamps[block]
                 decode_pool_log(log, fresh[log["address"].lower()], known.get(block) if stamp is None else int(stamp, 16) if isinstance(stamp, str) else stamp)
-        head_time = self.times(head) if head <= latest else now
+        head_time, head_hash = (self.times(head), self.times.hash_of(head)) if head <= latest else (now, None)
         cutoff = now - self.history_seconds
         for address, pool in self._pools.items():
             confirmed, tail = _split(fresh[address], head)
             if pool.metadata.next_block <= head:
-                pool.metadata = self.store.commit(pool.metadata, confirmed, head + 1, head_time)
+                pool.metadata = self.store.commit(pool.metadata, confirmed, head + 1, head_time, head_hash)
                 for kind in KINDS:
                     added = getattr(confirmed, kind)
                     if added["block"]:
@@ -129,6 +130,13 @@ class LivePoolHistory:
     def cached_range(self, pool: str) -> PoolMetadata | None:
         state = self._pools.get(pool.lower())
         return state.metadata if state else self.store.load(self.chain_id, pool)
+
+    def _standing_price_block(self, pool: str, start: int) -> int:
+        """A new cache starts at the pool's last move before the window, so the window opens at a known price."""
+        if start == 0:
+            return 0
+        moved = self.downloader.last_move_before(pool, start + 1)
+        return start if moved is None else moved
 
     def _start_block(self, latest: int, now: int) -> int:
         if self.from_block:

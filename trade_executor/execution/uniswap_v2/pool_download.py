@@ -9,6 +9,7 @@ blocks at least ``confirmations`` under the head are read, so a reorg cannot cha
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from trade_executor.chain.logs import LogChunk, LogReader
 from trade_executor.chain.rpc_calls import RpcCaller
 from trade_executor.errors import ConfigurationError
 from trade_executor.market.pool_history import PoolEvents, PoolHistoryStore, PoolMetadata, TokenInfo
+
+logger = logging.getLogger(__name__)
 
 SYNC_TOPIC = "0x" + keccak(text="Sync(uint112,uint112)").hex()
 SWAP_TOPIC = "0x" + keccak(text="Swap(address,uint256,uint256,uint256,uint256,address)").hex()
@@ -80,7 +83,7 @@ class PoolDownloader:
         a cache that starts later than ``start_block`` cannot be extended backwards."""
         opened = []
         for pool, (token0, token1) in pools.items():
-            saved = self.store.load(self.chain_id, pool)
+            saved = self.load(pool)
             if saved is not None and start_block < saved.first_block:
                 raise ConfigurationError(
                     f"The cache of pool {pool} starts at block {saved.first_block:,}, after the start asked for (block {start_block:,}). "
@@ -89,6 +92,39 @@ class PoolDownloader:
             fresh = PoolMetadata(self.chain_id, pool, token0, token1, start_block, start_block, pair=(names or {}).get(pool))
             opened.append(self.store.open(saved or fresh))
         return opened
+
+    def load(self, pool: str) -> PoolMetadata | None:
+        """The pool's cache if it is this chain's history: its last block's hash (or, in caches written before
+        hashes were kept, its time) must be the node's. Another chain's history (a devnet restarted on the same
+        chain id, a fork, a reorganisation deeper than the confirmations) is set aside with a warning, and None."""
+        saved = self.store.load(self.chain_id, pool)
+        if saved is None or saved.next_block == saved.first_block:
+            return saved
+        last = saved.next_block - 1
+        found = self.times.hash_of(last)
+        same = found is not None and (found == saved.last_hash if saved.last_hash else self.times(last) == saved.last_timestamp)
+        if same:
+            return saved
+        aside = self.store.set_aside(saved, "other-chain")
+        logger.warning(
+            "The cached history of pool %s (blocks %s to %s) is not this chain's: block %s is %s on the node. "
+            "Was the chain restarted or reorganised? It was moved to %s and the pool is read again.",
+            pool, f"{saved.first_block:,}", f"{last:,}", f"{last:,}", "missing" if found is None else f"{found}, not {saved.last_hash or 'as cached'}", aside,
+        )
+        return None
+
+    def last_move_before(self, pool: str, block: int) -> int | None:
+        """The last block before ``block`` with a Sync of ``pool`` (None if it never moved): where a history
+        must start for its first candle to open at the price standing at ``block``. Searched backwards in
+        windows that grow fourfold, so a pool that moves every few blocks costs one log query."""
+        span, high = self.reader.span, block - 1
+        while high >= 0:
+            low = max(0, high - span + 1)
+            blocks = [_int(log["blockNumber"]) for chunk in self.reader.read([pool], [[SYNC_TOPIC]], low, high) for log in chunk.logs]
+            if blocks:
+                return max(blocks)
+            high, span = low - 1, span * 4
+        return None
 
     def run(self, pools: list[PoolMetadata], end_block: int, progress: Callable[[DownloadProgress], None] | None = None) -> DownloadResult:
         """Bring every pool's cache up to ``end_block``; pools at different positions catch up with each other."""
@@ -114,9 +150,9 @@ class PoolDownloader:
         for chunk in self.reader.read([m.pool for m in group], [[SYNC_TOPIC, SWAP_TOPIC]], first, last):
             rows += self._decode(chunk, buffers)
             if chunk.last_block == last or rows >= self.flush_rows or time.monotonic() - flushed_at >= self.flush_seconds:
-                stamp = self.times(chunk.last_block)
+                stamp, block_hash = self.times(chunk.last_block), self.times.hash_of(chunk.last_block)
                 for pool, metadata in by_address.items():
-                    by_address[pool] = self.store.commit(metadata, buffers[pool], chunk.last_block + 1, stamp)
+                    by_address[pool] = self.store.commit(metadata, buffers[pool], chunk.last_block + 1, stamp, block_hash)
                     buffers[pool] = PoolEvents()
                 flushed_at, rows = time.monotonic(), 0
             done, total, events = self._counter.blocks_done, self._counter.blocks_total, self._counter.events
