@@ -136,3 +136,16 @@ def send_and_wait(web3: Web3, signed: SignedTransaction, *, confirmations: int =
     if receipt["status"] != 1:
         raise TransactionRejected(f"Transaction {signed.tx_hash} reverted (block {receipt['blockNumber']}).")
     return receipt
+
+
+def cancel_nonce(web3: Web3, builder: TransactionBuilder, nonce: int, *, timeout: float = 60.0):
+    """Use ``nonce`` up with a 0-value self-transfer (21,000 gas), so nothing signed with it can ever be mined.
+
+    The fees are twice today's, to replace a transaction a node may still hold at that nonce.
+    """
+    fields = {k: v * 2 for k, v in fetch_gas_pricing(web3).transaction_fields().items()}
+    address = builder.wallet.address
+    transaction = {"to": address, "value": 0, "gas": 21_000, "nonce": nonce, "chainId": builder.chain_id, **fields}
+    receipt = send_and_wait(web3, builder.wallet.sign(transaction), timeout=timeout)
+    logger.info("Cancelled nonce %d of %s with a self-transfer", nonce, address)
+    return receipt

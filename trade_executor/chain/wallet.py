@@ -72,6 +72,17 @@ class NonceManager:
         self._next += 1
         return nonce
 
+    def release(self, nonce: int) -> bool:
+        """A transaction signed with ``nonce`` will never be sent: hand the nonce out again.
+
+        Only the last nonce handed out can be: with a later one out, a gap would hold every later
+        transaction back, so False tells the caller to fill it (``cancel_nonce``).
+        """
+        if self._next is not None and self._next == nonce + 1:
+            self._next = nonce
+            return True
+        return False
+
     def peek(self) -> int:
         if self._next is None:
             self.sync()

@@ -2,7 +2,8 @@
 
 For each trade: check it against the safety rules (guards.py: the spot against the reference
 price, its own price impact, a minimum out from the reference), sign, **save the state with the
-signed transaction**, broadcast, save, confirm, read the fill from the receipt, save. A crash at
+signed transaction**, run it as an eth_call (one that would revert now is failed, never sent:
+chain/precheck.py), broadcast, save, confirm, read the fill from the receipt, save. A crash at
 any point leaves in state what a restart needs to find the transaction on chain (see recovery.py)
 instead of trading again. A trade that moved no tokens (refused before signing, reverted) is
 recorded apart and leaves its position as it was; only a fill the chain leaves unclear freezes it.
@@ -19,10 +20,12 @@ from fractions import Fraction
 from web3 import Web3
 
 from trade_executor.chain.abi import load_abi
+from trade_executor.chain.precheck import known_to_node, revert_message, revert_of
 from trade_executor.chain.transactions import (
     SWAP_GAS_HEADROOM_PER_POOL,
     TransactionBuilder,
     broadcast,
+    cancel_nonce,
     send_and_wait,
     wait_for_receipt,
 )
@@ -39,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 MAX_UINT = 2**256 - 1
 ONE = Decimal(1)
+NOT_SENT = "not sent: the signed swap would revert at block {block} (checked with eth_call; no gas spent, nonce {nonce} left for the next transaction)"
 NO_REFERENCE = (
     "no manipulation-resistant reference price for {ticker} yet (the pool's TWAP needs a few minutes of chain time, "
     "and no closed candle is there to fall back on): not sent, the next cycle or trigger check decides again"
@@ -190,6 +194,8 @@ class UniswapV2ExecutionModel:
         from trade_executor.chain.wallet import SignedTransaction
 
         signed = SignedTransaction(bytes.fromhex(tx.signed_bytes), tx.tx_hash, tx.nonce)
+        if self.would_revert(state, trade, signed):
+            return
         try:
             outcome = broadcast(self.web3, signed)
         except TransactionRejected as e:
@@ -206,6 +212,24 @@ class UniswapV2ExecutionModel:
         crash_point("before_confirmation_recorded")
         self.settle(state, trade, receipt)
         crash_point("after_confirmation")
+
+    def would_revert(self, state: State, trade: TradeExecution, signed) -> bool:
+        """Run the signed swap as an eth_call at the latest block; one that would revert is failed, not sent.
+
+        Nothing is burnt and the nonce goes to the next transaction (or, with a later nonce already
+        signed, is used up by a self-transfer), so these bytes can never be mined. A node error on the
+        call is raised as it came: an outage is ridden out (runner/outage.py), the trade stays started.
+        A transaction the node already has (sent before a crash) cannot be withdrawn: it is not failed here.
+        """
+        reason = revert_of(self.web3, signed)
+        if reason is None or known_to_node(self.web3, signed.tx_hash):
+            return False
+        block = self.web3.eth.block_number
+        trade.blockchain_transactions[-1].revert_reason = reason
+        self.fail(state, trade, f"{NOT_SENT.format(block=block, nonce=signed.nonce)}: {reason}")
+        if not self.builder.nonces.release(signed.nonce):
+            cancel_nonce(self.web3, self.builder, signed.nonce, timeout=self.confirmation_timeout)
+        return True
 
     def settle(self, state: State, trade: TradeExecution, receipt) -> None:
         """Record the fill (or the revert) from the receipt, and save."""
@@ -283,7 +307,7 @@ class UniswapV2ExecutionModel:
             call = {"from": original["from"], "to": original["to"], "data": original["input"], "value": original["value"], "gas": original["gas"]}
             self.web3.eth.call(call, block_identifier=tx.block_number)
         except Exception as e:  # noqa: BLE001 - the revert arrives as an exception
-            return str(e)
+            return revert_message(e)
         return "reverted without a reason"
 
     def ensure_approval(self, token: str, amount: int) -> None:

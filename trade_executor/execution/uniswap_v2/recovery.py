@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from trade_executor.chain.transactions import find_receipt, send_and_wait
+from trade_executor.chain.transactions import cancel_nonce, find_receipt
 from trade_executor.errors import TransactionUnresolved
-from trade_executor.execution.uniswap_v2.execution_model import UniswapV2ExecutionModel, now
+from trade_executor.execution.uniswap_v2.execution_model import UniswapV2ExecutionModel
 from trade_executor.state import State, TradeExecution, TradeStatus
 
 logger = logging.getLogger(__name__)
@@ -89,18 +89,10 @@ def _resolve(state: State, execution: UniswapV2ExecutionModel, trade: TradeExecu
     if policy is UnresolvedPolicy.rebroadcast:
         trade.status = TradeStatus.started
         execution.broadcast_and_settle(state, trade)
+        if tx.revert_reason is not None and tx.broadcasted_at is None:
+            return f"trade #{trade.trade_id}: was not on chain and would revert now ({tx.revert_reason}): not sent, marked failed"
         return f"trade #{trade.trade_id}: was not on chain, rebroadcast the same signed transaction: {trade.status.value}"
-    _cancel_nonce(execution, tx.nonce)
+    cancel_nonce(execution.web3, execution.builder, tx.nonce, timeout=execution.confirmation_timeout)
     execution.fail(state, trade, "not on chain at restart; cancelled by the operator's policy")
     return f"trade #{trade.trade_id}: not on chain, nonce {tx.nonce} cancelled, marked failed"
 
-
-def _cancel_nonce(execution: UniswapV2ExecutionModel, nonce: int) -> None:
-    """Replace the recorded transaction with a 0-value self-transfer at the same nonce, so it can never be mined."""
-    from trade_executor.chain.gas import fetch_gas_pricing
-
-    pricing = fetch_gas_pricing(execution.web3)
-    fields = {k: v * 2 for k, v in pricing.transaction_fields().items()}  # outbid the original if a node still holds it
-    transaction = {"to": execution.wallet, "value": 0, "gas": 21_000, "nonce": nonce, "chainId": execution.builder.chain_id, **fields}
-    send_and_wait(execution.web3, execution.builder.wallet.sign(transaction), timeout=execution.confirmation_timeout)
-    logger.info("Cancelled nonce %d with a self-transfer at %s", nonce, now())
