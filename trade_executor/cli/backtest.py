@@ -27,6 +27,7 @@ from trade_executor.cli.live_options import (
     Router,
     RpcOutageTolerance,
     RunSingleCycle,
+    Simulate,
     TriggerCheck,
     TwapWindow,
     Unresolved,
@@ -119,6 +120,7 @@ def start(
     position_trigger_check_minutes: TriggerCheck = 1.0,
     run_single_cycle: RunSingleCycle = False,
     max_cycles: MaxCycles = None,
+    simulate: Simulate = False,
     min_gas_balance: MinGasBalance = 0.0,
     approval_type: Approval = ApprovalType.unchecked,
     unresolved_trades: Unresolved = UnresolvedTrades.rebroadcast,
@@ -145,6 +147,10 @@ def start(
     icon_url: IconUrl = None,
 ) -> None:
     """Run a strategy: a backtest over history, or live from a hot wallet on a chain."""
+    if simulate:  # a dress rehearsal on a fork: its own wiring, never the live state's writer
+        from trade_executor.cli.rehearsal import rehearse_start
+
+        return rehearse_start(ctx.params)
     if execution_type is ExecutionType.uniswap_v2_hot_wallet:
         setup_logging(log_level.value, log_format=log_format.value, logstash_server=logstash_server)
         from trade_executor.cli.state_files import hold_writer_lock, live_state_file

@@ -100,6 +100,14 @@ AcceptSpotPrice = Annotated[
     ),
 ]
 TriggerCheck = Annotated[float, _opt("--position-trigger-check-minutes", "POSITION_TRIGGER_CHECK_MINUTES", "Minutes between stop-loss / take-profit checks between cycles.", min=0.01)]
+Simulate = Annotated[
+    bool,
+    _opt(
+        "--simulate", "SIMULATE",
+        "Dress rehearsal: run on a throwaway fork of the node at its latest block (anvil), with the wallet's real balances and a copy "
+        "of the state, and print what would have happened. Nothing is sent to the node and the state file is not modified.",
+    ),
+]
 RunSingleCycle = Annotated[bool, _opt("--run-single-cycle", "RUN_SINGLE_CYCLE", "Run one cycle now and exit.")]
 MaxCycles = Annotated[int | None, _opt("--max-cycles", "MAX_CYCLES", "Stop after this many cycles.", min=1)]
 MinGasBalance = Annotated[float, _opt("--min-gas-balance", "MIN_GAS_BALANCE", "Stop before trading when the hot wallet has less native token than this.", min=0)]

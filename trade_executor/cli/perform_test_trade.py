@@ -20,6 +20,7 @@ from trade_executor.cli.live_options import (
     MaxPriceDeviation,
     PrivateKey,
     Router,
+    Simulate,
     TwapWindow,
 )
 from trade_executor.cli.options import LogLevel, LogLevelOption, StateFile, StrategyFile
@@ -43,18 +44,35 @@ def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None
                        keystore_file: KeystoreFile = None, keystore_password: KeystorePassword = None,
                        uniswap_v2_router: Router = None, uniswap_v2_factory: Factory = None, log_level: LogLevelOption = LogLevel.info,
                        amount: Amount = 1.0, pair: Pair = None, all_pairs: AllPairs = False, buy_only: BuyOnly = False,
-                       max_price_deviation: MaxPriceDeviation = 0.03, twap_window_minutes: TwapWindow = None) -> None:
+                       max_price_deviation: MaxPriceDeviation = 0.03, twap_window_minutes: TwapWindow = None, simulate: Simulate = False) -> None:
     """Buy and sell about 1 USD of the strategy's default asset (or --pair, or --all-pairs) through the real router, with the same safety rules as a cycle."""
     from trade_executor.cli.live_commands import _trader
-    from trade_executor.errors import ConfigurationError, DataError
-    from trade_executor.strategy.position_manager import PositionManager
+    from trade_executor.errors import ConfigurationError
 
     if pair and all_pairs:
         raise ConfigurationError("--pair and --all-pairs both given. Fix: keep one of them.")
+    if simulate:
+        from trade_executor.cli.common import setup_logging
+        from trade_executor.cli.rehearsal import rehearsal
+
+        setup_logging(log_level.value)
+        with rehearsal(strategy_file, state_file, json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory,
+                       keystore_file=keystore_file, keystore_password=keystore_password, max_price_deviation=max_price_deviation,
+                       twap_window_minutes=twap_window_minutes) as run:
+            run_test_trades(run.trader, Decimal(str(amount)), pair, all_pairs, buy_only)
+        return
     trader = _trader(
         strategy_file, state_file, json_rpc_url, private_key, uniswap_v2_router, uniswap_v2_factory, log_level, keystore_file, keystore_password,
         max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, writer="perform-test-trade",
     )
+    run_test_trades(trader, Decimal(str(amount)), pair, all_pairs, buy_only)
+
+
+def run_test_trades(trader, amount: Decimal, pair: str | None, all_pairs: bool, buy_only: bool) -> None:
+    """Recover, check the books, then test-trade the pair(s) with the trader's own models (live, or on a fork)."""
+    from trade_executor.errors import ConfigurationError, DataError
+    from trade_executor.strategy.position_manager import PositionManager
+
     trader.recover()
     now = trader.config.clock()
     trader.sync_and_check(now)
@@ -70,7 +88,7 @@ def perform_test_trade(strategy_file: StrategyFile, state_file: StateFile = None
         for each in pairs:
             held = manager.get_current_position_for_pair(each)
             if held is None:
-                _test_pair(trader, manager, each, Decimal(str(amount)), buy_only)
+                _test_pair(trader, manager, each, amount, buy_only)
             elif all_pairs:
                 typer.echo(f"Skipped {each.ticker}: position #{held.position_id} of that pair is open, and a test sale would sell it too.")
             else:

@@ -1,4 +1,4 @@
-"""Start and stop a local anvil node on 127.0.0.1.
+"""A local anvil devnet on 127.0.0.1 (the process itself: chain/anvil.py).
 
 anvil comes from the npm package @foundry-rs/anvil-linux-amd64 (``./scripts/setup.sh``
 installs it into node_modules/.bin); ``ANVIL_PATH`` or an anvil on PATH also work.
@@ -6,22 +6,11 @@ installs it into node_modules/.bin); ``ANVIL_PATH`` or an anvil on PATH also wor
 
 from __future__ import annotations
 
-import ctypes
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
-import requests
+from trade_executor.chain.anvil import REPO_ROOT, AnvilProcess, find_anvil, free_port
 
-from trade_executor.errors import ConfigurationError
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["ANVIL_CHAIN_ID", "ANVIL_PRIVATE_KEYS", "REPO_ROOT", "Anvil", "find_anvil", "free_port"]
 
 # anvil's default accounts (from the public "test test ... junk" mnemonic): for local chains only.
 ANVIL_PRIVATE_KEYS = (
@@ -32,30 +21,9 @@ ANVIL_PRIVATE_KEYS = (
     "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
 )
 ANVIL_CHAIN_ID = 31337
-PR_SET_PDEATHSIG = 1
 
 
-def find_anvil() -> str:
-    candidates = [os.environ.get("ANVIL_PATH"), str(REPO_ROOT / "node_modules" / ".bin" / "anvil"), shutil.which("anvil")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    raise ConfigurationError("anvil is not installed. Run ./scripts/setup.sh (it installs anvil from npm into node_modules/.bin), or set ANVIL_PATH.")
-
-
-def _die_with_parent() -> None:
-    """Linux: anvil gets SIGKILL when the process that started it dies, even by SIGKILL: no orphaned nodes."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Anvil:
+class Anvil(AnvilProcess):
     """A running anvil; use as a context manager so it always stops."""
 
     def __init__(
@@ -82,10 +50,8 @@ class Anvil:
         history storage each block, so mining slows with the chain's height (10,000 blocks took
         98 s at block 10,000); without past states and on Cancun it mines 200,000 blocks in 5 s.
         Calls at past blocks then fail: only the latest state is kept."""
-        self.port = port or free_port()
         self.chain_id = chain_id
-        self.url = f"http://127.0.0.1:{self.port}"
-        args = [find_anvil(), "--host", "127.0.0.1", "--port", str(self.port), "--chain-id", str(chain_id), "--silent"]
+        args = ["--chain-id", str(chain_id)]
         if timestamp is not None:
             args += ["--timestamp", str(timestamp)]
         if block_time is not None:
@@ -100,50 +66,7 @@ class Anvil:
             args += ["--load-state", str(load_state)]
         if long_history:
             args += ["--hardfork", "cancun", "--prune-history"]
-        self._log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=new_session, preexec_fn=_die_with_parent
-        )
-        try:
-            self._wait_ready(timeout=120.0 if load_state is not None else 15.0)  # a long history takes seconds to load
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self._log.seek(0)
-                raise ConfigurationError(f"anvil exited at start (code {self.process.returncode}): {self._log.read().decode(errors='replace')[-500:]}")
-            try:
-                response = requests.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
-                if response.ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.02)
-        raise ConfigurationError(f"anvil did not answer on {self.url} within {timeout:.0f} s.")
-
-    def rpc(self, method: str, *params):
-        response = requests.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=10)
-        body = response.json()
-        if "error" in body:
-            raise RuntimeError(f"{method}: {body['error']}")
-        return body["result"]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        super().__init__(args, port=port, ready_timeout=120.0 if load_state is not None else 15.0, new_session=new_session)  # a long history takes seconds to load
 
     def __enter__(self) -> Anvil:
         return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
