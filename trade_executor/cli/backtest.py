@@ -83,7 +83,7 @@ ExecutionTypeOption = typer.Option(
     envvar="EXECUTION_TYPE",
     show_envvar=True,
     case_sensitive=False,
-    help="backtest: simulate over historical data. uniswap_v2_hot_wallet: trade live from a hot wallet.",
+    help="backtest: simulate over historical data. uniswap_v2_hot_wallet: trade live from a hot wallet. paper (or dummy): the live loop on the chain's pools, fills computed, nothing signed or sent.",
 )
 
 
@@ -151,11 +151,13 @@ def start(
         from trade_executor.cli.rehearsal import rehearse_start
 
         return rehearse_start(ctx.params)
-    if execution_type is ExecutionType.uniswap_v2_hot_wallet:
+    if execution_type.reads_chain:
         setup_logging(log_level.value, log_format=log_format.value, logstash_server=logstash_server)
         from trade_executor.cli.state_files import hold_writer_lock, live_state_file
+        from trade_executor.state.ownership import PAPER
 
-        state_file = live_state_file(state_file, strategy_file)
+        paper = execution_type.is_paper
+        state_file = live_state_file(state_file, strategy_file, PAPER if paper else "")
         hold_writer_lock(state_file, "start", ctx)  # before the webhook takes its port: a second start says why it cannot run
         from trade_executor.cli.live_wiring import build_live_trader
         from trade_executor.cli.monitoring_wiring import MonitoringSettings, build_monitoring_observers
@@ -178,10 +180,13 @@ def start(
                 max_data_delay_minutes=max_data_delay_minutes, position_trigger_check_minutes=position_trigger_check_minutes, run_single_cycle=run_single_cycle,
                 max_cycles=max_cycles, min_gas_balance=min_gas_balance, approval_type=approval_type, unresolved_trades=unresolved_trades.value, from_block=from_block,
                 max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, rpc_outage_tolerance_seconds=rpc_outage_tolerance_seconds, cache_path=cache_path,
-                cycle_watchdog_minutes=cycle_watchdog_minutes, observers=(*webhook.observers, *observers), control=webhook.control,
+                cycle_watchdog_minutes=cycle_watchdog_minutes, observers=(*webhook.observers, *observers), control=webhook.control, paper=paper,
             )
             webhook.attach(trader)
-            typer.echo(f"Trading {trader.strategy.strategy_id} live from {trader.wallet.address}; state in {trader.store.path}")
+            if paper:
+                typer.echo(f"Paper trading {trader.strategy.strategy_id} on chain {trader.strategy.chain_id}'s pools: nothing is signed or sent; state in {trader.store.path}")
+            else:
+                typer.echo(f"Trading {trader.strategy.strategy_id} live from {trader.wallet.address}; state in {trader.store.path}")
             cycles = trader.run()
             typer.echo(f"Completed {cycles} cycle(s); state saved to {trader.store.path}")
         return

@@ -19,7 +19,7 @@ def check_universe(
         ExecutionType,
         typer.Option(
             "--execution-type", envvar="EXECUTION_TYPE", show_envvar=True, case_sensitive=False,
-            help="backtest: the historical data; uniswap_v2_hot_wallet: candles from the chain's pools.",
+            help="backtest: the historical data; uniswap_v2_hot_wallet or paper: candles from the chain's pools.",
         ),
     ] = ExecutionType.backtest,
     json_rpc_url: JsonRpcUrl = None,
@@ -34,12 +34,13 @@ def check_universe(
     setup_logging(log_level.value)
     from trade_executor.market.candles import format_time_frame
 
-    if execution_type is ExecutionType.uniswap_v2_hot_wallet:
+    if execution_type.reads_chain:
         from trade_executor.cli.live_wiring import build_live_trader
 
         trader = build_live_trader(
             strategy_file, None, json_rpc_url=json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory,
             keystore_file=keystore_file, keystore_password=keystore_password,  # as every live command: a keystore instead of PRIVATE_KEY
+            paper=execution_type.is_paper,
         )
         universe = trader.build_universe()
         history = trader.loader.history

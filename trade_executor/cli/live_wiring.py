@@ -58,30 +58,39 @@ def ask_on_console(trades):
     return trades
 
 
-def build_live_trader(strategy_file: Path, state_file: Path | None, *, json_rpc_url, private_key, router, factory, keystore_file=None, keystore_password=None, writer: str | None = None, **settings):
+def build_live_trader(
+    strategy_file: Path, state_file: Path | None, *, json_rpc_url, private_key, router, factory, keystore_file=None, keystore_password=None,
+    writer: str | None = None, paper: bool = False, **settings,
+):
     """The LiveTrader of a live command. ``writer`` names a command that may save the state ("repair"...): it
-    takes the state file's writer lock first (state/lock.py), so it never runs beside another writer."""
+    takes the state file's writer lock first (state/lock.py), so it never runs beside another writer.
+    ``paper``: the paper venue (runner/paper_venue.py), its own state file, and no key read at all."""
     from trade_executor.cli.state_files import hold_writer_lock, live_state_file
     from trade_executor.execution.guards import DEFAULT_MAX_PRICE_DEVIATION
     from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy
     from trade_executor.runner.live import LiveConfig, LiveTrader
+    from trade_executor.state.ownership import PAPER
     from trade_executor.strategy.module import load_strategy_module
 
-    state_file = live_state_file(state_file, strategy_file)
+    state_file = live_state_file(state_file, strategy_file, PAPER if paper else "")
     if writer is not None:
         hold_writer_lock(state_file, writer)
     strategy = load_strategy_module(strategy_file)
-    missing = [name for name, value in (("PRIVATE_KEY (or KEYSTORE_FILE)", private_key or keystore_file), ("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory)) if not value]
+    needed = (("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory)) if paper else (("PRIVATE_KEY (or KEYSTORE_FILE)", private_key or keystore_file), ("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory))
+    missing = [name for name, value in needed if not value]
     if missing:
-        raise ConfigurationError(f"Live trading needs {', '.join(missing)}: set them in the environment or an --env-file (`trade-executor devnet` writes one).")
-    private_key = hot_wallet_key(private_key, keystore_file, keystore_password)
+        raise ConfigurationError(f"{'Paper' if paper else 'Live'} trading needs {', '.join(missing)}: set them in the environment or an --env-file (`trade-executor devnet` writes one).")
+    if paper and (private_key or keystore_file):
+        typer.echo("Note: PRIVATE_KEY / KEYSTORE_FILE is set, but a paper run signs nothing and never reads it.", err=True)
+    private_key = None if paper else hot_wallet_key(private_key, keystore_file, keystore_password)
     tokens = tokens_from_environment()
     approval = settings.pop("approval_type", ApprovalType.unchecked)
     config = LiveConfig(
         strategy_file=strategy_file,
         state_file=state_file,
         json_rpc_url=SecretStr(json_rpc_url_for(strategy.chain_id, json_rpc_url)),
-        private_key=SecretStr(private_key),
+        private_key=SecretStr(private_key) if private_key is not None else None,
+        execution_type=PAPER if paper else "uniswap_v2_hot_wallet",
         router=router,
         factory=factory,
         tokens=tokens,

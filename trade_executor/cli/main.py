@@ -13,6 +13,7 @@ from trade_executor.cli.check_lookahead import check_lookahead
 from trade_executor.cli.check_universe import check_universe
 from trade_executor.cli.close_position import close_position
 from trade_executor.cli.common import reports_errors
+from trade_executor.cli.compare import compare
 from trade_executor.cli.console import console
 from trade_executor.cli.devnet import devnet
 from trade_executor.cli.download import download
@@ -83,6 +84,7 @@ app.command("new-wallet")(live_commands.new_wallet)
 app.command("show-config")(show_config)
 app.command("export", hidden=True, help="The same as show-config.")(show_config)
 app.command("replay")(replay)
+app.command("compare")(compare)
 app.command("devnet")(devnet)
 app.command("download")(download)
 app.command("grid-search")(grid_search)

@@ -12,7 +12,16 @@ import typer
 class ExecutionType(StrEnum):
     backtest = "backtest"
     uniswap_v2_hot_wallet = "uniswap_v2_hot_wallet"
-    dummy = "dummy"
+    paper = "paper"  # the live loop on the real chain's pools; nothing signed (runner/paper_venue.py)
+    dummy = "dummy"  # paper's other name, as the deployment guide's system calls it
+
+    @property
+    def is_paper(self) -> bool:
+        return self in (ExecutionType.paper, ExecutionType.dummy)
+
+    @property
+    def reads_chain(self) -> bool:
+        return self is ExecutionType.uniswap_v2_hot_wallet or self.is_paper
 
 
 class LogLevel(StrEnum):

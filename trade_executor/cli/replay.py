@@ -60,14 +60,26 @@ def _progress_printer():
 
 
 def render(result) -> str:
+    comparison = result.comparison
+    lines = comparison_lines(result.backtest, result.live, comparison, "live (anvil)", "live price")
+    lines.append(f"Worst executed price difference: {comparison.worst_price_difference * 100:.6f}% (tolerance {PRICE_TOLERANCE * 100:.2f}%)")
+    lines.append(
+        f"Final equity: backtest ${comparison.backtest_equity:,.2f}, live ${comparison.live_equity - comparison.live_gas_usd:,.2f} "
+        f"after ${comparison.live_gas_usd:,.2f} gas; difference {comparison.equity_difference * 100:+.6f}% (tolerance {EQUITY_TOLERANCE * 100:.1f}%)"
+    )
+    lines.append(f"Replayed {result.cycles:,} cycles in {result.seconds:.1f} s ({result.pool_moves:,} arbitrage swaps); live state in the replay's state file")
+    return "\n".join(lines)
+
+
+def comparison_lines(backtest_state, live_state, comparison, label: str, price_label: str) -> list[str]:
+    """The two summaries side by side, the trade-by-trade table and the decisions' verdict (replay and compare)."""
     from trade_executor.reporting.summary import calculate_summary, summary_as_dict
 
-    comparison = result.comparison
-    backtest, live = summary_as_dict(calculate_summary(result.backtest)), summary_as_dict(calculate_summary(result.live))
-    lines = [f"{'':40} {'backtest':>14} {'live (anvil)':>14}"]
-    lines += [f"{label:40} {backtest[label]:>14} {live[label]:>14}" for label in backtest]
+    backtest, live = summary_as_dict(calculate_summary(backtest_state)), summary_as_dict(calculate_summary(live_state))
+    lines = [f"{'':40} {'backtest':>14} {label:>14}"]
+    lines += [f"{name:40} {backtest[name]:>14} {live[name]:>14}" for name in backtest]
     lines.append("")
-    lines.append(f"{'trade (cycle)':21} {'pair':9} {'side':4} {'type':18} {'backtest price':>18} {'live price':>18} {'difference':>11} {'LP fee b/l':>19}")
+    lines.append(f"{'trade (cycle)':21} {'pair':9} {'side':4} {'type':18} {'backtest price':>18} {price_label:>18} {'difference':>11} {'LP fee b/l':>19}")
     for row in comparison.rows:
         difference = f"{row.price_difference * 100:+.6f}%" if row.price_difference is not None else "missing"
         fees = f"{row.backtest_lp_fee or 0:.2f}/{row.live_lp_fee or 0:.2f}"
@@ -77,10 +89,4 @@ def render(result) -> str:
     lines.append("")
     verdict = "identical" if comparison.decisions_match else "DIFFERENT: " + "; ".join(comparison.mismatches[:5])
     lines.append(f"Decisions: {verdict} ({len(comparison.rows)} trades)")
-    lines.append(f"Worst executed price difference: {comparison.worst_price_difference * 100:.6f}% (tolerance {PRICE_TOLERANCE * 100:.2f}%)")
-    lines.append(
-        f"Final equity: backtest ${comparison.backtest_equity:,.2f}, live ${comparison.live_equity - comparison.live_gas_usd:,.2f} "
-        f"after ${comparison.live_gas_usd:,.2f} gas; difference {comparison.equity_difference * 100:+.6f}% (tolerance {EQUITY_TOLERANCE * 100:.1f}%)"
-    )
-    lines.append(f"Replayed {result.cycles:,} cycles in {result.seconds:.1f} s ({result.pool_moves:,} arbitrage swaps); live state in the replay's state file")
-    return "\n".join(lines)
+    return lines

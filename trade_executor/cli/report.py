@@ -36,7 +36,7 @@ ReportStateFile = Annotated[
         "--state-file",
         envvar="STATE_FILE",
         show_envvar=True,
-        help="The backtest's state file, e.g. state/eth-usd-sma-backtest.json.",
+        help="The backtest's (or paper run's) state file, e.g. state/eth-usd-sma-backtest.json or state/eth-usd-sma-paper.json.",
     ),
 ]
 ReportStrategyFile = Annotated[
@@ -57,7 +57,7 @@ def report(
     backtest_candle_time_frame_override: CandleOverride = None,
     log_level: LogLevelOption = LogLevel.warning,
 ) -> None:
-    """Make the HTML and/or CSV report of a backtest from its saved state file."""
+    """Make the HTML and/or CSV report of a backtest or a paper run from its saved state file."""
     setup_logging(log_level.value)
     if html_report is None and csv_report is None:
         raise ConfigurationError("Nothing to write: give --html-report=FILE (HTML_REPORT) and/or --csv-report=DIR (CSV_REPORT).")
@@ -67,11 +67,17 @@ def report(
         raise ConfigurationError(
             f"State file {state_file} does not exist: run the backtest first (it writes state/<strategy-id>-backtest.json), or pass --state-file=PATH."
         )
-    state = JSONFileStore(state_file).load()
+    state = JSONFileStore(state_file).load()  # a paper run's journal is read with its snapshot
     info = state.backtest
+    if info is None and _is_paper(state):
+        if html_report is not None:
+            typer.echo("Note: a paper run's report has no price charts (its candles are the chain's, read live); the rest is as for a backtest.", err=True)
+        write_reports(state, None, html_report, csv_report)
+        return
     if info is None:
         raise ConfigurationError(
-            f"State file {state_file} has no backtest section: `report` reads the state a backtest wrote (state/<strategy-id>-backtest.json)."
+            f"State file {state_file} has no backtest section: `report` reads the state a backtest (state/<strategy-id>-backtest.json) "
+            f"or a paper run (state/<strategy-id>-paper.json) wrote."
         )
     run = None
     if html_report is not None:
@@ -86,6 +92,12 @@ def report(
             parse_time_frame_option(backtest_candle_time_frame_override, "--backtest-candle-time-frame-override"),
         )
     write_reports(state, run, html_report, csv_report)
+
+
+def _is_paper(state) -> bool:
+    from trade_executor.state.ownership import PAPER
+
+    return state.live is not None and state.live.rehearsal == PAPER
 
 
 def _prepared_run(state, strategy_path: Path, candle_override):

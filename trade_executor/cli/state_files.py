@@ -35,9 +35,12 @@ def hold_writer_lock(path: Path, command: str, context: typer.Context | None = N
     return lock
 
 
-def live_state_file(state_file: Path | None, strategy_file: Path) -> Path:
-    """The live run's file: STATE_FILE / --state-file, else state/<strategy-id>.json."""
-    return state_file or default_state_file(strategy_id_of(strategy_file))
+def live_state_file(state_file: Path | None, strategy_file: Path, kind: str = "") -> Path:
+    """The live run's file: STATE_FILE / --state-file, else state/<strategy-id>.json (a paper run's: state/<strategy-id>-paper.json).
+
+    A paper run given the live run's STATE_FILE refuses it when it reads it (runner/paper_venue.py), and the reverse.
+    """
+    return state_file or default_state_file(strategy_id_of(strategy_file), kind)
 
 
 @dataclass(frozen=True)

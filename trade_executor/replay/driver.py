@@ -260,9 +260,13 @@ def price_path(positions, open_: float, high: float, low: float) -> list[tuple[D
     return path
 
 
-def compare(backtest: State, live: State) -> Comparison:
+def compare(backtest: State, live: State, period: tuple[datetime.datetime, datetime.datetime] | None = None) -> Comparison:
+    """Trade by trade, in time order; with ``period``, only the trades opened within it (a paper run's span)."""
+
     def trades(state: State):
         found = [t for p in state.portfolio.get_all_positions() for t in p.trades.values() if t.is_success]
+        if period is not None:
+            found = [t for t in found if period[0] <= t.opened_at <= period[1]]
         return sorted(found, key=lambda t: (t.opened_at, t.trade_id))
 
     ours, theirs = trades(backtest), trades(live)

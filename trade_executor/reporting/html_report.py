@@ -72,7 +72,8 @@ def render_html_report(state: State, charts: dict[str, PriceChartData] | None = 
     sections += ["<h2>Monthly returns</h2>", _monthly_table(monthly_returns(equity))]
     rows = position_rows(state)
     sections += [f"<h2>Trades ({len(rows)} positions)</h2>", _trade_table(rows, quote)]
-    title = escape(f"{state.name} backtest report")
+    kind = "paper trading" if state.live is not None and state.live.rehearsal == "paper" else "backtest"
+    title = escape(f"{state.name} {kind} report")
     plotly_js = plotly.offline.get_plotlyjs()
     return (
         f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>"

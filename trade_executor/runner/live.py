@@ -1,8 +1,8 @@
 """The live trader: the same strategy module and cycle as a backtest, with live models plugged in.
 
-Wires a hot wallet, Uniswap v2 routing, pricing and execution to the one tick cycle, keeps
-the state file up to date at every step that must survive a crash, and schedules cycles and
-the stop-loss checks between them.
+Plugs a venue (runner/venue.py: a hot wallet on Uniswap v2, or paper fills on the same pools)
+into the one tick cycle, keeps the state file up to date at every step that must survive a
+crash, and schedules cycles and the stop-loss checks between them.
 """
 
 from __future__ import annotations
@@ -18,28 +18,16 @@ from pathlib import Path
 import pandas as pd
 from pydantic import SecretStr
 
-from trade_executor.chain.connection import check_chain_id, create_web3
-from trade_executor.chain.rpc_calls import RpcCaller
-from trade_executor.chain.transactions import TransactionBuilder
-from trade_executor.chain.wallet import HotWallet
 from trade_executor.errors import ConfigurationError, StopError
 from trade_executor.execution.guards import DEFAULT_MAX_PRICE_DEVIATION
-from trade_executor.execution.uniswap_v2.execution_model import UniswapV2ExecutionModel
-from trade_executor.execution.uniswap_v2.live_data import ChainMarketDataLoader
-from trade_executor.execution.uniswap_v2.live_pool_history import LivePoolHistory
-from trade_executor.execution.uniswap_v2.live_pricing import UniswapV2LivePricing, UniswapV2PoolRevaluator
-from trade_executor.execution.uniswap_v2.oracle import TwapOracle, read_pools
-from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy, recover, settle_mined
-from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
-from trade_executor.execution.uniswap_v2.treasury import check_accounts, sync_treasury
-from trade_executor.market.pool_history import PoolHistoryStore
+from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy
 from trade_executor.runner.control import ControlQueue
 from trade_executor.runner.cycle import StrategyCycle
-from trade_executor.runner.history_need import required_history
 from trade_executor.runner.observers import CycleReport, LiveObserver, ObserverGroup
 from trade_executor.runner.outage import DEFAULT_TOLERANCE_SECONDS
 from trade_executor.runner.pause import approval_while_paused
-from trade_executor.state import LiveInfo, ReservePosition, State, TradeExecution
+from trade_executor.runner.venue import HOT_WALLET, LiveVenue, build_venue
+from trade_executor.state import LiveInfo, State, TradeExecution
 from trade_executor.state.journaled_store import JournaledStore
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode, UniverseOptions
 from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, closed_candle_counts, compute_indicators
@@ -51,15 +39,13 @@ from trade_executor.strategy.universe_view import ClosedCandlesUniverse
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TWAP_WINDOW_SECONDS = 15 * 60
-
 
 @dataclass(frozen=True)
 class LiveConfig:
     strategy_file: Path
     state_file: Path | None
     json_rpc_url: SecretStr
-    private_key: SecretStr
+    private_key: SecretStr | None  # None for a paper run: nothing signs
     router: str
     factory: str
     tokens: dict[str, str]
@@ -84,6 +70,7 @@ class LiveConfig:
     rpc_outage_tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS
     cycle_watchdog_minutes: float | None = None  # default: half a cycle, between 5 and 30 minutes
     control: ControlQueue | None = None  # the webhook's control commands, run between steps (runner/control.py)
+    execution_type: str = HOT_WALLET  # or "paper": fills on the same pools, nothing signed (runner/paper_venue.py)
 
 
 class LiveTrader:
@@ -92,37 +79,15 @@ class LiveTrader:
         self.config = config
         self.observers = ObserverGroup(config.observers)
         self.strategy = strategy or load_strategy_module(config.strategy_file)
-        self.web3 = create_web3(config.json_rpc_url.get_secret_value())
-        check_chain_id(self.web3, self.strategy.chain_id)
-        self.wallet = HotWallet(config.private_key.get_secret_value())
-        self.builder = TransactionBuilder(self.web3, self.wallet)
-        self.routing = UniswapV2Routing(self.web3, config.factory, config.router, intermediaries=config.intermediaries)
-        window = config.twap_window_minutes * 60 if config.twap_window_minutes else min(DEFAULT_TWAP_WINDOW_SECONDS, self.strategy.cycle_duration.total_seconds())
-        self.oracle = TwapOracle(self.web3, window_seconds=max(1, int(window))) if config.price_reference == "twap" else None
-        self.pricing = self.live_pricing = UniswapV2LivePricing(self.routing, self.oracle, reference=config.price_reference)
-        self.valuation = UniswapV2PoolRevaluator(self.pricing)
+        self.venue: LiveVenue = build_venue(config, self.strategy, lambda: self.save(), loader)
+        venue = self.venue  # the parts, under the names the commands and tests use
+        self.web3, self.wallet, self.routing, self.oracle = venue.web3, venue.wallet, venue.routing, venue.oracle
+        self.pricing = self.live_pricing = venue.pricing
+        self.valuation, self.execution, self.loader, self.reserve = venue.valuation, venue.execution, venue.loader, venue.loader.reserve_asset
         self.store = JournaledStore(config.state_file or Path("state") / f"{self.strategy.strategy_id}.json", on_saved=self.observers.state_saved if self.observers else None)
         self.state = self._load_or_create_state()
-        self.loader = loader or ChainMarketDataLoader(
-            self.web3, self.routing, chain_id=self.strategy.chain_id, exchange_slug=self.strategy.exchange_slug,
-            reserve_symbol=self.strategy.reserve_currency, tokens=config.tokens, time_frame=self.strategy.cycle_duration,
-            history=LivePoolHistory(
-                RpcCaller(self.web3.provider), PoolHistoryStore(config.cache_path), self.strategy.chain_id,
-                history_seconds=int(required_history(self.strategy).total_seconds()), confirmations=config.confirmation_block_count,
-                from_block=config.from_block or None,
-            ),
-        )
-        self.reserve = self.loader.reserve_asset
-        parameters = self.strategy.parameters
-        self.execution = UniswapV2ExecutionModel(
-            self.web3, self.builder, self.routing, self.save, pricing=self.pricing, confirmations=config.confirmation_block_count,
-            confirmation_timeout=config.confirmation_timeout, slippage_tolerance=parameters.slippage_tolerance,
-            max_price_deviation=config.max_price_deviation, max_price_impact=parameters.max_price_impact,
-            native_price=self._native_price, clock=config.clock,
-        )
         self.context = ExecutionContext(ExecutionMode.real_trading, self.strategy.engine_version)
         self.universe = None
-        self._weth: str | None = None
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -143,9 +108,7 @@ class LiveTrader:
         state.live = state.live or LiveInfo()
         if state.live.chain_id is not None and state.live.chain_id != self.strategy.chain_id:
             raise ConfigurationError(f"State file {self.store.path} is a live run on chain {state.live.chain_id}; this strategy trades on chain {self.strategy.chain_id}. Use the STATE_FILE of this chain's run.")
-        if state.live.hot_wallet and state.live.hot_wallet != self.wallet.address:
-            raise ConfigurationError(f"State file {self.store.path} belongs to hot wallet {state.live.hot_wallet}, not {self.wallet.address}. Use the right PRIVATE_KEY or another STATE_FILE.")
-        state.live.hot_wallet = self.wallet.address
+        self.venue.treasury.claim(state, self.store.path)  # a paper run's file is never a live one's, nor the reverse
         state.live.chain_id = self.strategy.chain_id
         return state
 
@@ -153,17 +116,6 @@ class LiveTrader:
         """Record the state on disk (a journal record); at a ``safe_point`` (no trade under way) the store may compact."""
         self.state.last_updated_at = self.config.clock()
         self.store.save(self.state, safe_point=safe_point)
-
-    def _native_price(self) -> Decimal | None:
-        """USD price of the gas token, from the reserve/WETH pool; the router's WETH is asked once."""
-        weth = self._weth
-        if weth is None:
-            weth = self._weth = self.routing.router.functions.WETH().call()
-        try:
-            route = self.routing.route(self.reserve.address, weth)
-        except ConfigurationError:
-            return None
-        return self.routing.mid_price(route, 18, self.reserve.decimals)
 
     # --- start-up ------------------------------------------------------------------------------
 
@@ -175,7 +127,7 @@ class LiveTrader:
             logger.info("%s", describe_resume(self.state, self.store.path))
         else:
             logger.info("New state file %s: nothing to resume", self.store.path)
-        report = recover(self.state, self.execution, self.config.unresolved_policy)
+        report = self.venue.treasury.recover(self.state)
         for line in report:
             logger.warning("Recovery: %s", line)
         self.save()
@@ -196,7 +148,7 @@ class LiveTrader:
         if not any(p.has_pending_trades() for p in self.state.portfolio.open_positions.values()) and not self.state.portfolio.frozen_positions:
             return head if head is not None else 0
         head = self.confirmed_head() if head is None else head
-        for trade in settle_mined(self.state, self.execution, head):
+        for trade in self.venue.treasury.settle_mined(self.state, head):
             logger.info("Trade #%d %s sent earlier is now settled from the chain: %s", trade.trade_id, trade.pair.ticker, trade.status.value)
         return head
 
@@ -204,12 +156,8 @@ class LiveTrader:
         """Bring the books up to one confirmed block (mined trades, deposits) and compare them with the chain there."""
         head = self.confirmed_head()
         self.settle_mined(head)
-        notes = sync_treasury(self.web3, self.state, self.wallet.address, self.reserve, timestamp, to_block=head)
-        for note in notes:
+        for note in self.venue.treasury.sync_and_check(self.state, timestamp, head):
             logger.info("Treasury: %s", note)
-        if not self.state.portfolio.reserves:
-            self.state.portfolio.reserves[self.reserve.address] = ReservePosition(self.reserve, Decimal(0), timestamp)
-        check_accounts(self.web3, self.state, self.wallet.address, block=head)
 
     def read_prices(self, universe, timestamp: datetime.datetime) -> None:
         """Point the reference prices at this universe and moment, and read every pool in one batch."""
@@ -218,18 +166,12 @@ class LiveTrader:
 
     def observe_pools(self, pairs) -> None:
         """One batch read of every pool the pairs trade through: a TWAP reading, and the spot for this pass."""
-        pools = [pool for pair in pairs for pool in self.live_pricing.buy_route(pair).pools]
-        if self.oracle is not None:
-            readings = self.oracle.observe(pools)
-        else:
-            readings = read_pools(self.web3, list(dict.fromkeys(pools)), "latest")[1] if pools else {}
-        self.routing.use_snapshot({pool: (r.reserve0, r.reserve1) for pool, r in readings.items()})
+        self.venue.observe_pools([pool for pair in pairs for pool in self.live_pricing.buy_route(pair).pools])
 
-    def check_gas(self) -> Decimal:
-        balance = Decimal(self.web3.eth.get_balance(self.wallet.address)).scaleb(-18)
-        if balance < self.config.min_gas_balance:
-            raise StopError(f"The hot wallet {self.wallet.address} has {balance} of the native token for gas, below MIN_GAS_BALANCE {self.config.min_gas_balance}. Top it up.")
-        self.observers.gas_checked(balance)
+    def check_gas(self) -> Decimal | None:
+        balance = self.venue.treasury.check_gas()
+        if balance is not None:
+            self.observers.gas_checked(balance)
         return balance
 
     # --- the cycle -----------------------------------------------------------------------------

@@ -16,11 +16,14 @@ from trade_executor.state.store import JSONFileStore
 
 BACKTEST = "backtest"
 REPLAY = "replay"
+PAPER = "paper"  # live.rehearsal of a paper trading run: the real chain's pools, no transaction
 
 
 def describe_run(state: State) -> str:
     """What the file holds, in words an operator recognises."""
     live = state.live
+    if live is not None and live.rehearsal == PAPER:
+        return f"a paper trading run (no real trades; chain {live.chain_id}, {live.cycles_completed} cycles completed)"
     if live is not None and live.rehearsal:
         return f"a {live.rehearsal} on a throwaway chain"
     if live is not None:

@@ -102,6 +102,8 @@ class TradeExecution:
     blockchain_transactions: list[BlockchainTransaction] = field(default_factory=list)
     # A backtest pays gas out of the trade's value; a live wallet pays it in the native token.
     gas_from_reserve: bool = True
+    # Paper trading: the block whose pool reserves (and base fee) the fill was computed at.
+    priced_at_block: int | None = None
 
     @property
     def is_buy(self) -> bool:

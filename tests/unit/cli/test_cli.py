@@ -239,8 +239,8 @@ def test_live_without_wallet_and_router_exits_2_naming_what_is_missing(tmp_path)
 
 
 def test_unknown_execution_type_exits_2_listing_the_choices():
-    result = invoke("start", f"--strategy-file={ETH_USD_SMA}", "--execution-type=paper")
-    assert_clean_error(result, "paper", "backtest")
+    result = invoke("start", f"--strategy-file={ETH_USD_SMA}", "--execution-type=live")
+    assert_clean_error(result, "live", "backtest", "paper")
 
 
 @pytest.mark.parametrize("option", ["--backtest-start", "--backtest-end"])

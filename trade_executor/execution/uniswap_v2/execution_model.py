@@ -67,6 +67,29 @@ def describe_fill(trade: TradeExecution) -> str:
     )
 
 
+def check_trade(trade: TradeExecution, route: Route, amount_in: int, hops: list[tuple[int, int]], pricing: UniswapV2LivePricing, fee: Decimal, rules) -> SwapCheck:
+    """guards.check_swap for a trade along ``route`` with these ``hops`` (reserve in, reserve out) and the route's reference price.
+
+    ``rules`` carries ``slippage_tolerance``, ``max_price_deviation`` and ``max_price_impact`` (an execution model).
+    Records the spot and reference on the trade; without a reference a swap is refused (NO_REFERENCE).
+    """
+    pair = trade.pair
+    reference = pricing.reference(route, pair)
+    if reference is None:
+        reference_hops, source = tuple(Fraction(r_in, r_out) for r_in, r_out in hops), "none"
+    else:
+        reference_hops, source = reference.hop_prices, reference.source
+    check = check_swap(
+        ticker=pair.ticker, amount_in=amount_in, hops=hops, reference_hops=reference_hops, reference_source=source,
+        quote_in=trade.is_buy, price_scale=Fraction(10) ** (pair.base.decimals - pair.quote.decimals), fee=fee,
+        slippage_tolerance=rules.slippage_tolerance, max_price_deviation=rules.max_price_deviation, max_price_impact=rules.max_price_impact,
+    )
+    trade.spot_price, trade.reference_price = check.spot_price, check.reference_price if reference is not None else None
+    if reference is None and check.refusal is None:
+        return SwapCheck(check.minimum_out, check.quote_out, check.spot_price, check.spot_price, check.impact, NO_REFERENCE.format(ticker=pair.ticker))
+    return check
+
+
 class UniswapV2ExecutionModel:
     """``save_state`` is called at each step that must survive a crash; it must save atomically.
 
@@ -171,22 +194,7 @@ class UniswapV2ExecutionModel:
     def check(self, trade: TradeExecution, route: Route, amount_in: int) -> SwapCheck:
         """The safety rules against the pools as they are now (fresh reserves) and the route's reference."""
         self.routing.end_snapshot()  # earlier swaps of this cycle moved the pools: read them again
-        hops = self.routing.hop_reserves(route)
-        reference = self.pricing.reference(route, trade.pair)
-        pair = trade.pair
-        if reference is None:
-            reference_hops, source = tuple(Fraction(r_in, r_out) for r_in, r_out in hops), "none"
-        else:
-            reference_hops, source = reference.hop_prices, reference.source
-        check = check_swap(
-            ticker=pair.ticker, amount_in=amount_in, hops=hops, reference_hops=reference_hops, reference_source=source,
-            quote_in=trade.is_buy, price_scale=Fraction(10) ** (pair.base.decimals - pair.quote.decimals), fee=self.routing.fee,
-            slippage_tolerance=self.slippage_tolerance, max_price_deviation=self.max_price_deviation, max_price_impact=self.max_price_impact,
-        )
-        trade.spot_price, trade.reference_price = check.spot_price, check.reference_price if reference is not None else None
-        if reference is None and check.refusal is None:
-            return SwapCheck(check.minimum_out, check.quote_out, check.spot_price, check.spot_price, check.impact, NO_REFERENCE.format(ticker=pair.ticker))
-        return check
+        return check_trade(trade, route, amount_in, self.routing.hop_reserves(route), self.pricing, self.routing.fee, self)
 
     def broadcast_and_settle(self, state: State, trade: TradeExecution) -> None:
         """Send the trade's recorded signed bytes (never new ones) and settle it from the receipt."""

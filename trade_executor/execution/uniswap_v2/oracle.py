@@ -89,12 +89,12 @@ class TwapOracle:
         self._bootstrap_tried: set[str] = set()
         self.latest: dict[str, PoolReading] = {}
 
-    def observe(self, pools: list[str]) -> dict[str, PoolReading]:
-        """Read every pool now (one batch), keep the readings, return them (their reserves are the spot)."""
+    def observe(self, pools: list[str], *, block: int | str = "latest") -> dict[str, PoolReading]:
+        """Read every pool now (one batch; at ``block`` when given a number), keep the readings, return them (their reserves are the spot)."""
         pools = list(dict.fromkeys(pools))
         if not pools:
             return {}
-        timestamp, readings = read_pools(self.web3, pools, "latest")
+        timestamp, readings = read_pools(self.web3, pools, block if isinstance(block, str) else hex(block))
         for pool, reading in readings.items():
             self._keep(pool, reading)
         missing = [p for p in readings if p not in self._bootstrap_tried and self.twap(p) is None]

@@ -102,6 +102,18 @@ class UniswapV2Routing:
     def end_snapshot(self) -> None:
         self._snapshot = None
 
+    def snapshot_covers(self, pools) -> bool:
+        """Whether reserve reads of all these pools are answered from the snapshot."""
+        return self._snapshot is not None and all(pool in self._snapshot for pool in pools)
+
+    def apply_to_snapshot(self, route: Route, amounts: list[int]) -> None:
+        """Move the snapshot's pools as a swap of ``amounts`` along ``route`` would (a paper fill: the next quote of this pass sees it)."""
+        for index, (token_in, pool) in enumerate(zip(route.path, route.pools, strict=False)):
+            reserve0, reserve1 = self._snapshot[pool]
+            paid, got = amounts[index], amounts[index + 1]
+            into0 = self.token0(pool).lower() == token_in.lower()
+            self._snapshot[pool] = (reserve0 + paid, reserve1 - got) if into0 else (reserve0 - got, reserve1 + paid)
+
     def hop_reserves(self, route: Route) -> list[tuple[int, int]]:
         """(reserve in, reserve out) of each pool along the route, in its direction."""
         return [self.reserves(pool, token_in) for token_in, pool in zip(route.path, route.pools, strict=False)]

@@ -1,0 +1,1 @@
+"""Paper trading: fills computed on the real pools, nothing signed (execution_model.py)."""

@@ -1,0 +1,128 @@
+"""What the live trader trades on: one object per kind of venue, so the live loop has no branch per kind.
+
+A venue bundles the models the cycle plugs in (DESIGN "The cycle"): routing, pricing, valuation,
+execution, the market data loader, and a treasury (what the books are checked against and how a
+restart finishes what a crash left). ``uniswap_v2_venue`` trades from a hot wallet on the chain;
+``paper_venue.paper_venue`` fills on the same chain's pools without signing anything.
+
+The Treasury contract:
+
+- ``claim(state, path)``: refuse a state that is not this venue's kind of run (by name, with the fix);
+  mark a new one as this venue's.
+- ``recover(state)``: finish or fail what a crash left between planned and settled; one line each.
+- ``settle_mined(state, head)``: settle trades the chain mined by ``head`` (nothing to do on paper).
+- ``sync_and_check(state, timestamp, head)``: bring the books up to ``head`` and check them.
+- ``check_gas()``: the native balance for gas (None: the venue pays no gas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from web3 import Web3
+
+from trade_executor.chain.connection import check_chain_id, create_web3
+from trade_executor.chain.rpc_calls import RpcCaller
+from trade_executor.chain.wallet import HotWallet
+from trade_executor.errors import ConfigurationError
+from trade_executor.execution.uniswap_v2.live_data import ChainMarketDataLoader
+from trade_executor.execution.uniswap_v2.live_pool_history import LivePoolHistory
+from trade_executor.execution.uniswap_v2.live_pricing import UniswapV2LivePricing, UniswapV2PoolRevaluator
+from trade_executor.execution.uniswap_v2.oracle import TwapOracle, read_pools
+from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
+from trade_executor.market.pool_history import PoolHistoryStore
+from trade_executor.runner.history_need import required_history
+from trade_executor.state import State
+from trade_executor.state.ownership import PAPER
+from trade_executor.strategy.module import StrategyModule
+
+DEFAULT_TWAP_WINDOW_SECONDS = 15 * 60
+HOT_WALLET = "uniswap_v2_hot_wallet"
+
+
+class Treasury(Protocol):
+    def claim(self, state: State, path) -> None: ...
+
+    def recover(self, state: State) -> list[str]: ...
+
+    def settle_mined(self, state: State, head: int) -> None: ...
+
+    def sync_and_check(self, state: State, timestamp, head: int) -> list[str]: ...
+
+    def check_gas(self) -> Decimal | None: ...
+
+
+@dataclass
+class LiveVenue:
+    kind: str  # HOT_WALLET or PAPER
+    web3: Web3
+    routing: UniswapV2Routing
+    oracle: TwapOracle | None
+    pricing: UniswapV2LivePricing
+    valuation: UniswapV2PoolRevaluator
+    loader: object
+    execution: object = None
+    treasury: Treasury = None
+    wallet: HotWallet | None = None  # None: nothing here can sign
+    # The block the last pool read was pinned at, (number, base fee in wei); None: read at "latest".
+    priced_block: tuple[int, int] | None = None
+    pin_reads: bool = False
+
+    def observe_pools(self, pools: list[str]) -> None:
+        """One batch read of the pools (a TWAP reading, and the spot for this pass); a paper venue pins the block."""
+        block = "latest"
+        if self.pin_reads:
+            header = self.web3.eth.get_block("latest")
+            self.priced_block = (header["number"], header.get("baseFeePerGas", 0) or 0)
+            block = header["number"]
+        if self.oracle is not None:
+            readings = self.oracle.observe(pools, block=block)
+        else:
+            readings = read_pools(self.web3, list(dict.fromkeys(pools)), block if block == "latest" else hex(block))[1] if pools else {}
+        self.routing.use_snapshot({pool: (r.reserve0, r.reserve1) for pool, r in readings.items()})
+
+    def native_price(self) -> Decimal | None:
+        """Price of the gas token in the reserve currency, from the reserve/WETH pool; the router's WETH is asked once."""
+        weth = getattr(self, "_weth", None)
+        if weth is None:
+            weth = self._weth = self.routing.router.functions.WETH().call()
+        reserve = self.loader.reserve_asset
+        try:
+            route = self.routing.route(reserve.address, weth)
+        except ConfigurationError:
+            return None
+        return self.routing.mid_price(route, 18, reserve.decimals)
+
+
+def market_venue(config, strategy: StrategyModule, kind: str, loader=None) -> LiveVenue:
+    """The parts every venue on a Uniswap v2 chain shares: node, routing, reference prices, valuation, market data."""
+    web3 = create_web3(config.json_rpc_url.get_secret_value())
+    check_chain_id(web3, strategy.chain_id)
+    routing = UniswapV2Routing(web3, config.factory, config.router, intermediaries=config.intermediaries)
+    window = config.twap_window_minutes * 60 if config.twap_window_minutes else min(DEFAULT_TWAP_WINDOW_SECONDS, strategy.cycle_duration.total_seconds())
+    oracle = TwapOracle(web3, window_seconds=max(1, int(window))) if config.price_reference == "twap" else None
+    pricing = UniswapV2LivePricing(routing, oracle, reference=config.price_reference)
+    loader = loader or ChainMarketDataLoader(
+        web3, routing, chain_id=strategy.chain_id, exchange_slug=strategy.exchange_slug,
+        reserve_symbol=strategy.reserve_currency, tokens=config.tokens, time_frame=strategy.cycle_duration,
+        history=LivePoolHistory(
+            RpcCaller(web3.provider), PoolHistoryStore(config.cache_path), strategy.chain_id,
+            history_seconds=int(required_history(strategy).total_seconds()), confirmations=config.confirmation_block_count,
+            from_block=config.from_block or None,
+        ),
+    )
+    return LiveVenue(kind, web3, routing, oracle, pricing, UniswapV2PoolRevaluator(pricing), loader)
+
+
+def build_venue(config, strategy: StrategyModule, save: Callable[[], None], loader=None) -> LiveVenue:
+    """The venue ``config.execution_type`` names."""
+    if config.execution_type == PAPER:
+        from trade_executor.runner.paper_venue import paper_venue
+
+        return paper_venue(config, strategy, save, loader)
+    from trade_executor.runner.hot_wallet_venue import uniswap_v2_venue
+
+    return uniswap_v2_venue(config, strategy, save, loader)
