@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from web3 import Web3
 
 from trade_executor.chain.abi import load_abi
@@ -224,3 +225,22 @@ def test_a_live_start_refuses_a_paper_state_and_a_paper_start_a_live_one(chain, 
     assert f"State file {live_file} holds a live run" in paper.stderr and "a paper run never writes into it" in paper.stderr and "-paper.json" in paper.stderr
     assert live_file.read_bytes() == saved
     assert "11" * 32 not in live.stderr + paper.stderr
+
+
+def test_a_paper_buy_the_pool_cannot_take_is_refused_by_max_price_impact_as_live(deployment, tmp_path):
+    from dataclasses import replace
+
+    from trade_executor.runner.live import LiveConfig, LiveTrader
+
+    strategy = tmp_path / "greedy.py"
+    strategy.write_text(FAST_STRATEGY.replace("    slippage_tolerance = 0.01\n", "    slippage_tolerance = 0.01\n    max_price_impact = 0.001\n"))
+    config = LiveConfig(
+        strategy_file=strategy, state_file=tmp_path / "greedy-paper.json", json_rpc_url=SecretStr(deployment.url), private_key=None,
+        router=deployment.router, factory=deployment.factory, tokens=deployment.tokens, cache_path=tmp_path / "cache", execution_type="paper",
+    )
+    trader = LiveTrader(replace(config, run_single_cycle=True))
+    trader.run()
+    state = JSONFileStore(config.state_file).load()
+    (refused,) = state.portfolio.unfilled_trades.values()  # $5,000 into a $1m pool moves it about 1%: more than 0.1%
+    assert refused.status is TradeStatus.skipped and "exceeds max_price_impact 0.10%" in refused.failure_reason
+    assert not state.portfolio.open_positions and state.portfolio.get_cash() == Decimal(10_000)
