@@ -17,6 +17,8 @@ ever counted twice. Readers take only parts below ``next_block``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 import os
 import tempfile
 import time
@@ -26,7 +28,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from trade_executor.errors import DataError
+from trade_executor.errors import DataError, StopError
+from trade_executor.file_errors import explain_os_error
 
 FORMAT_VERSION = 1
 AMOUNT = pa.decimal128(38, 0)
@@ -119,49 +122,52 @@ class PoolHistoryStore:
 
     def set_aside(self, metadata: PoolMetadata, reason: str) -> Path:
         """Move a pool's history out of the way (it is another chain's): renamed, never deleted."""
-        folder = self.folder(metadata.chain_id, metadata.pool)
-        stamp = int(time.time())
-        aside = folder.with_name(f"{folder.name}.{reason}-{stamp}")
-        suffix = 1
-        while aside.exists():
-            suffix += 1
-            aside = folder.with_name(f"{folder.name}.{reason}-{stamp}-{suffix}")
-        folder.rename(aside)
-        return aside
+        with _writing(self.root):
+            folder = self.folder(metadata.chain_id, metadata.pool)
+            stamp = int(time.time())
+            aside = folder.with_name(f"{folder.name}.{reason}-{stamp}")
+            suffix = 1
+            while aside.exists():
+                suffix += 1
+                aside = folder.with_name(f"{folder.name}.{reason}-{stamp}-{suffix}")
+            folder.rename(aside)
+            return aside
 
     def open(self, metadata: PoolMetadata) -> PoolMetadata:
         """Start writing a pool: its metadata saved if new, parts a killed writer left uncommitted removed."""
-        saved = self.load(metadata.chain_id, metadata.pool)
-        if saved is None:
-            _write_atomically(self.folder(metadata.chain_id, metadata.pool) / "metadata.json", _metadata_bytes(metadata))
-            saved = metadata
-        folder = self.folder(saved.chain_id, saved.pool)
-        for kind in SCHEMAS:
-            committed = self._parts(saved, kind, committed=True)
-            for path, first, last in self._parts(saved, kind, committed=False):
-                if last >= saved.next_block or _contained(first, last, committed):
-                    path.unlink()
-            for leftover in (folder / kind).glob(".*.tmp"):
+        with _writing(self.root):
+            saved = self.load(metadata.chain_id, metadata.pool)
+            if saved is None:
+                _write_atomically(self.folder(metadata.chain_id, metadata.pool) / "metadata.json", _metadata_bytes(metadata))
+                saved = metadata
+            folder = self.folder(saved.chain_id, saved.pool)
+            for kind in SCHEMAS:
+                committed = self._parts(saved, kind, committed=True)
+                for path, first, last in self._parts(saved, kind, committed=False):
+                    if last >= saved.next_block or _contained(first, last, committed):
+                        path.unlink()
+                for leftover in (folder / kind).glob(".*.tmp"):
+                    leftover.unlink()
+            for leftover in folder.glob(".*.tmp"):
                 leftover.unlink()
-        for leftover in folder.glob(".*.tmp"):
-            leftover.unlink()
-        return saved
+            return saved
 
     def commit(self, metadata: PoolMetadata, events: PoolEvents, next_block: int, last_timestamp: int, last_hash: str | None = None) -> PoolMetadata:
         """Store blocks ``metadata.next_block`` to ``next_block - 1``: their rows first, then the metadata that counts them in."""
-        first, last = metadata.next_block, next_block - 1
-        folder = self.folder(metadata.chain_id, metadata.pool)
-        for kind in SCHEMAS:
-            columns = getattr(events, kind)
-            if columns["block"]:
-                table = pa.table(columns, schema=SCHEMAS[kind])
-                _write_atomically(folder / kind / f"{first:012d}-{last:012d}.parquet", table)
-        updated = replace(metadata, next_block=next_block, last_timestamp=last_timestamp, last_hash=last_hash)
-        _write_atomically(folder / "metadata.json", _metadata_bytes(updated))
-        for kind in SCHEMAS:
-            if len(self._parts(updated, kind, committed=True)) > MAX_PARTS:
-                self._merge(updated, kind)
-        return updated
+        with _writing(self.root):
+            first, last = metadata.next_block, next_block - 1
+            folder = self.folder(metadata.chain_id, metadata.pool)
+            for kind in SCHEMAS:
+                columns = getattr(events, kind)
+                if columns["block"]:
+                    table = pa.table(columns, schema=SCHEMAS[kind])
+                    _write_atomically(folder / kind / f"{first:012d}-{last:012d}.parquet", table)
+            updated = replace(metadata, next_block=next_block, last_timestamp=last_timestamp, last_hash=last_hash)
+            _write_atomically(folder / "metadata.json", _metadata_bytes(updated))
+            for kind in SCHEMAS:
+                if len(self._parts(updated, kind, committed=True)) > MAX_PARTS:
+                    self._merge(updated, kind)
+            return updated
 
     def read(self, metadata: PoolMetadata, kind: str) -> pa.Table:
         """Every committed row of ``kind`` ("sync" or "swap"), in chain order."""
@@ -192,6 +198,19 @@ class PoolHistoryStore:
         for path, a, b in parts:
             if (a, b) != (first, last):
                 path.unlink()
+
+
+@contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """An operating-system error while writing the cache as one line naming the folder and the fix."""
+    try:
+        yield
+    except OSError as error:
+        what, fix = explain_os_error(error, folder / "metadata.json", setting="CACHE_PATH")
+        raise StopError(
+            f"Cannot write the chain-data cache {folder}: {what} ({error.strerror or type(error).__name__}). "
+            f"What it held before is intact (a later run reads the missing blocks again). Fix: {fix}."
+        ) from None
 
 
 def _contained(first: int, last: int, parts: list[tuple[Path, int, int]], exclude: Path | None = None) -> bool:

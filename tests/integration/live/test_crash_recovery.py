@@ -26,11 +26,17 @@ def live_env(deployment, strategy_file, state_file, **extra) -> dict:
         STRATEGY_FILE=str(strategy_file), STATE_FILE=str(state_file), EXECUTION_TYPE="uniswap_v2_hot_wallet",
         JSON_RPC_ANVIL=deployment.url, PRIVATE_KEY=HOT_WALLET_KEY, UNISWAP_V2_ROUTER=deployment.router,
         UNISWAP_V2_FACTORY=deployment.factory, RUN_SINGLE_CYCLE="true", CONFIRMATION_TIMEOUT="20", LOG_LEVEL="warning",
-        CACHE_PATH=str(Path(state_file).parent / "cache"),  # each test's own chain data: every devnet has the same pool addresses
+        CACHE_PATH=str(cache_path_for(state_file)),
     )
     env.update({f"TOKEN_{symbol}": address for symbol, address in deployment.tokens.items()})
     env.update(extra)
     return env
+
+
+def cache_path_for(state_file) -> Path:
+    """Each test's own chain data (every devnet has the same pool addresses), beside the state's folder, not in it."""
+    folder = Path(state_file).parent
+    return folder.parent / f"{folder.name}-chain-cache"
 
 
 def start(env) -> subprocess.CompletedProcess:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from trade_executor.errors import DataError
+from trade_executor.errors import DataError, StopError
 from trade_executor.market.pool_candles import pool_candles
 from trade_executor.market.pool_history import MAX_PARTS, PoolEvents, PoolHistoryStore, PoolMetadata, TokenInfo
 
@@ -115,3 +115,27 @@ def test_the_quote_may_be_token0(tmp_path):
     metadata = store.commit(metadata, events((5, 0, T0, 3_000 * 10**6, 10**18)), 6, T0)
     candles = pool_candles(metadata, store.read(metadata, "sync"), store.read(metadata, "swap"), WETH.address, pd.Timedelta(days=1))
     assert candles["close"].tolist() == [3_000.0] and candles["liquidity"].tolist() == [3_000.0]
+
+
+def test_a_cache_that_cannot_be_written_is_one_line_naming_the_folder_and_the_fix(tmp_path):
+    """Found when a full disk met the cycle's cache commit before the state's save: a traceback. Now one line, as for the state file."""
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder")
+    store = PoolHistoryStore(in_the_way / "cache")
+    with pytest.raises(StopError) as raised:
+        store.open(PoolMetadata(1, POOL, WETH, USDC, 100, 100))
+    assert str(raised.value) == (
+        f"Cannot write the chain-data cache {in_the_way / 'cache' / 'chain-data'}: a part of the path {in_the_way / 'cache' / 'chain-data' / 'metadata.json'} "
+        "is a file, not a folder (Not a directory). What it held before is intact (a later run reads the missing blocks again). "
+        "Fix: point CACHE_PATH at a path inside a folder."
+    )
+
+
+def test_histories_set_aside_are_not_listed_as_pools(tmp_path):
+    store, metadata = fresh(tmp_path)
+    store.commit(metadata, events((100, 0, T0, 10, 20)), 101, T0)
+    aside = store.set_aside(metadata, "other-chain")
+    assert aside.name.startswith(POOL.lower() + ".other-chain-") and store.pools(1) == [] and store.load(1, POOL) is None
+    store2, again = fresh(tmp_path)
+    store2.commit(again, events((100, 0, T0, 10, 20)), 101, T0)
+    assert store2.set_aside(again, "other-chain") != aside  # a second one in the same second gets its own name
