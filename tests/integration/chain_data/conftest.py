@@ -88,9 +88,3 @@ def download_directly(url: str, cache_path: Path, pools: dict[str, str], end_blo
     downloader.run(opened, end_block)
     return store
 
-
-def pytest_collection_modifyitems(items):
-    """With pytest-xdist (`-n`), every test of the 200,000-block history runs in one worker, so it is built once."""
-    for item in items:
-        if "integration/chain_data/" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("chain-history"))

@@ -22,6 +22,8 @@ from trade_executor.strategy.module import load_strategy_module
 
 from .conftest import download_directly
 
+pytestmark = pytest.mark.xdist_group("chain-history")  # with -n, every test of the 200,000-block history in one worker: built once
+
 REPO = Path(__file__).resolve().parents[3]
 STRATEGY = REPO / "tests" / "strategies" / "chain_sma.py"
 

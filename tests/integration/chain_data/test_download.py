@@ -28,6 +28,8 @@ from trade_executor.testing.rpc_proxy import FaultyRpcProxy, ProviderLimits
 
 from .conftest import PLAN, stored_events
 
+pytestmark = pytest.mark.xdist_group("chain-history")  # with -n, every test of the 200,000-block history in one worker: built once
+
 CHAIN = 31337
 TRADE_EXECUTOR = Path(sys.executable).parent / "trade-executor"
 

@@ -32,6 +32,8 @@ MINT_ABI = [
 STRATEGY = '''
 from trade_executor.strategy.api import ChainId
 
+pytestmark = pytest.mark.xdist_group("chain-history")  # with -n, every test of the 200,000-block history in one worker: built once
+
 trading_strategy_engine_version = "1.0"
 trading_strategy_cycle = "1h"
 chain_id = ChainId.anvil
