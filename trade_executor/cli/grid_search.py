@@ -11,7 +11,6 @@ import typer
 
 from trade_executor.cli.common import parse_date, reports_errors, setup_logging
 from trade_executor.cli.options import BacktestEnd, BacktestStart, CachePath, LogLevel, LogLevelOption, StrategyFile
-from trade_executor.cli.search_runs import Progress
 from trade_executor.cli.walk_forward import walk_forward_option
 from trade_executor.errors import ConfigurationError
 
@@ -80,6 +79,7 @@ def _window(start: str | None, end: str | None) -> tuple[str | None, str | None]
 
 
 def _run(evaluator, jobs, workers: int | None, dask_scheduler: str | None, cache_path: Path | None):
+    from trade_executor.cli.search_runs import Progress
     from trade_executor.research.cache import ResultCache
     from trade_executor.research.executors import make_executor
     from trade_executor.research.grid import missing_jobs, run_jobs

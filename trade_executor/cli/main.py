@@ -23,10 +23,12 @@ from trade_executor.cli.optimise import optimise
 from trade_executor.cli.perform_test_trade import perform_test_trade
 from trade_executor.cli.replay import replay
 from trade_executor.cli.report import report
+from trade_executor.cli.root_group import RootGroup
 from trade_executor.cli.show_config import show_config
 
 app = typer.Typer(
     name="trade-executor",
+    cls=RootGroup,
     help="Take an algorithmic trading strategy from backtest to live trading on Uniswap v2 style DEXes.",
     no_args_is_help=True,
     add_completion=False,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import math
-import secrets
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -92,6 +91,8 @@ def optimise(
         plan = prepare(evaluator, walk_forward, start, end)
     seed_note = ""
     if seed is None:
+        import secrets  # hmac and hashlib: only a run that picks its own seed loads them
+
         seed = secrets.randbelow(2**31)
         seed_note = f" (chosen at random: --seed {seed} repeats this search)"
     size = space_size(space)
