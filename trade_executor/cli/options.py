@@ -34,6 +34,7 @@ class LogLevel(StrEnum):
 class FillModelName(StrEnum):
     constant_product = "constant_product"
     simple = "simple"
+    simple_fee_on_top = "simple_fee_on_top"
 
 
 StrategyFile = Annotated[
@@ -80,7 +81,7 @@ StopLossOverride = Annotated[
 ]
 FillModelOption = Annotated[
     FillModelName | None,
-    typer.Option("--fill-model", envvar="FILL_MODEL", show_envvar=True, help="Override the strategy's fill model: constant_product (x*y=k pool) or simple (fixed fee)."),
+    typer.Option("--fill-model", envvar="FILL_MODEL", show_envvar=True, help="Override the strategy's fill model: constant_product (x*y=k pool), simple (fixed fee out of the cash spent) or simple_fee_on_top (fixed fee added to a buy's notional, as backtesting.py, backtrader and vectorbt charge)."),
 ]
 ApiKey = Annotated[
     str | None,

@@ -17,6 +17,10 @@ from trade_executor.money import from_units, quantize_down, to_units
 
 ONE = Decimal(1)
 
+CONSTANT_PRODUCT, SIMPLE, SIMPLE_FEE_ON_TOP = "constant_product", "simple", "simple_fee_on_top"
+FILL_MODEL_NAMES = (CONSTANT_PRODUCT, SIMPLE, SIMPLE_FEE_ON_TOP)
+SIMPLE_FILL_MODELS = frozenset({SIMPLE, SIMPLE_FEE_ON_TOP})  # no gas unless Parameters.gas_units_per_swap says so
+
 
 @dataclass(frozen=True, slots=True)
 class Fill:
@@ -88,17 +92,35 @@ class ConstantProductFillModel:
 
 
 class SimpleFillModel:
-    """A fixed fee rate and no price impact: the model other backtesters use, for comparisons."""
+    """A fixed fee rate and no price impact: the model other backtesters use, for comparisons.
 
-    name = "simple"
+    Two ways to charge the fee on a buy of ``cash`` at ``price``:
 
-    def __init__(self, fee_rate: Decimal = Decimal("0.003")):
+    - fee out of the cash (``simple``, the default), as a Uniswap pool takes it:
+      quantity = cash x (1 - fee) / price, the fee being cash x fee;
+    - fee on top of the notional (``simple_fee_on_top``), as backtesting.py, backtrader and
+      vectorbt size an all-in buy: quantity = cash / (price x (1 + fee)), the fee being
+      quantity x price x fee = cash x fee / (1 + fee).
+
+    The second buys 1 / (1 - fee^2) times as much (fee^2 per entry: 0.0009% at 0.3%), which no fee
+    rate of the first reproduces. A sell is the same in both: proceeds = quantity x price x (1 - fee).
+    Every amount is rounded down to the token's unit (what we receive is never rounded up).
+    """
+
+    def __init__(self, fee_rate: Decimal = Decimal("0.003"), *, fee_on_top: bool = False):
         self.fee_rate = fee_rate
+        self.fee_on_top = fee_on_top
+        self.name = SIMPLE_FEE_ON_TOP if fee_on_top else SIMPLE
 
     def buy(self, pair: TradingPairIdentifier, mid_price: Decimal, quote_in: Decimal, liquidity: Decimal | None) -> Fill:
         reserve = quantize_down(quote_in, pair.quote.decimals)
-        quantity = quantize_down(reserve * (ONE - self.fee_rate) / mid_price, pair.base.decimals)
-        return Fill(quantity, reserve, quantize_down(reserve * self.fee_rate, pair.quote.decimals), Decimal(0))
+        if self.fee_on_top:
+            quantity = quantize_down(reserve / (mid_price * (ONE + self.fee_rate)), pair.base.decimals)
+            fee = quantize_down(reserve * self.fee_rate / (ONE + self.fee_rate), pair.quote.decimals)
+        else:
+            quantity = quantize_down(reserve * (ONE - self.fee_rate) / mid_price, pair.base.decimals)
+            fee = quantize_down(reserve * self.fee_rate, pair.quote.decimals)
+        return Fill(quantity, reserve, fee, Decimal(0))
 
     def sell(self, pair: TradingPairIdentifier, mid_price: Decimal, base_in: Decimal, liquidity: Decimal | None) -> Fill:
         quantity = quantize_down(base_in, pair.base.decimals)
@@ -107,4 +129,14 @@ class SimpleFillModel:
         return Fill(quantity, reserve, quantize_down(gross * self.fee_rate, pair.quote.decimals), Decimal(0))
 
     def describe(self) -> str:
-        return f"simple, fixed fee {self.fee_rate * 100:.2f}%, no price impact"
+        on_top = " added on top of each buy's notional" if self.fee_on_top else ""
+        return f"{self.name}, fixed fee {self.fee_rate * 100:.2f}%{on_top}, no price impact"
+
+
+def fill_model_named(name: str, fee_rate: Decimal, liquidity_usd: Decimal | None) -> FillModel:
+    """The fill model a strategy's ``fill_model`` (or ``--fill-model``) names."""
+    if name == CONSTANT_PRODUCT:
+        return ConstantProductFillModel(liquidity_usd)
+    if name in SIMPLE_FILL_MODELS:
+        return SimpleFillModel(fee_rate, fee_on_top=name == SIMPLE_FEE_ON_TOP)
+    raise ConfigurationError(f"Unknown fill model {name!r}: use {', '.join(FILL_MODEL_NAMES[:-1])} or {FILL_MODEL_NAMES[-1]}.")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from trade_executor.errors import ConfigurationError, StrategyRuntimeError
 from trade_executor.execution.backtest_pricing import BacktestPricing
-from trade_executor.execution.fill_models import ConstantProductFillModel, FillModel, SimpleFillModel
+from trade_executor.execution.fill_models import SIMPLE_FILL_MODELS, FillModel, fill_model_named
 from trade_executor.execution.gas import CHAIN_GAS_DEFAULTS, GasCostModel, free_gas
 from trade_executor.execution.interfaces import MarkToMidPrice
 from trade_executor.execution.simulated import SimulatedExecutionModel
@@ -149,16 +149,11 @@ class BacktestRun:
 
     def _fill_model(self) -> FillModel:
         parameters = self.strategy.parameters
-        name = self.options.fill_model or parameters.fill_model
-        if name == "simple":
-            return SimpleFillModel(parameters.simple_fee_rate)
-        if name != "constant_product":
-            raise ConfigurationError(f"Unknown fill model {name!r}: use constant_product or simple.")
-        return ConstantProductFillModel(parameters.pool_liquidity_usd)
+        return fill_model_named(self.options.fill_model or parameters.fill_model, parameters.simple_fee_rate, parameters.pool_liquidity_usd)
 
     def _gas_model(self) -> GasCostModel:
         parameters = self.strategy.parameters
-        simple = (self.options.fill_model or parameters.fill_model) == "simple"
+        simple = (self.options.fill_model or parameters.fill_model) in SIMPLE_FILL_MODELS
         chain_id = self.strategy.chain_id
         if simple and parameters.gas_units_per_swap is None:
             return free_gas(chain_id)

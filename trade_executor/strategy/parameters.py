@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from trade_executor.errors import StrategyModuleError
+from trade_executor.execution.fill_models import FILL_MODEL_NAMES
 from trade_executor.market.dates import iso_date_problem
 
 
@@ -96,7 +97,7 @@ def _optional_date(value):
 
 ENGINE_PARAMETERS: dict[str, EngineParameter] = {
     "initial_cash": EngineParameter(None, _number(0, inclusive_low=False), "reserve currency deposited at the start of a backtest"),
-    "fill_model": EngineParameter("constant_product", _choice("constant_product", "simple"), "how backtest swaps fill"),
+    "fill_model": EngineParameter("constant_product", _choice(*FILL_MODEL_NAMES), "how backtest swaps fill"),
     "pool_liquidity_usd": EngineParameter(None, _number(0, inclusive_low=False, allow_none=True), "USD value of each pool's quote side, when the data has no liquidity column"),
     "simple_fee_rate": EngineParameter(Decimal("0.003"), _number(0, 0.1), "fee of the simple fill model, as a fraction"),
     "gas_units_per_swap": EngineParameter(None, _optional_int, "gas per swap; default by chain (0 in the simple fill model)"),

@@ -157,3 +157,67 @@ def test_simple_fill_rounds_down_to_token_units(pair):
     assert fill.quantity == Decimal("33.233333333333333333")  # 99.7 / 3, 18 decimals, rounded down
     sell = SimpleFillModel().sell(pair, Decimal("3"), Decimal("1.0000001"), None)
     assert sell.reserve == Decimal("2.991000")  # 3.0000003 * 0.997 = 2.9910002991 -> 6 decimals, down
+
+
+# --- simple: the fee out of the cash, or on top of the notional -------------------------------------
+# 10,000 USDC all in at 2,000, fee 0.3%, then everything sold at 2,200. Worked by hand:
+#   fee out of the cash: 10,000 x 0.997 / 2,000          = 4.985 ETH exactly, fee 30
+#   fee on top:          10,000 / (2,000 x 1.003) = 5,000 / 1,003
+#                                                 = 4.985044865403788634|0977... ETH (cut at 18 decimals),
+#                        fee 30 / 1.003           = 29.910269|19... USDC (cut at 6)
+#   the sell, both:      quantity x 2,200 x 0.997
+#     4.985 x 2,200 = 10,967;                 x 0.997 = 10,934.099 USDC
+#     4.985044865403788634 x 2,200 = 10,967.0987038883349948; x 0.997 = 10,934.197407|7766... USDC
+# A peer's own figure, 10,000 x 2,200 x 0.997 / (2,000 x 1.003) = 21,934,000 / 2,006 = 10,934.197407|78,
+# is the same to the USDC unit. The two conventions differ by 1 / (1 - 0.003^2): 0.098407 USDC here.
+
+CASH, BUY_AT, SELL_AT = Decimal("10000"), Decimal("2000"), Decimal("2200")
+
+
+def test_simple_takes_the_fee_out_of_the_cash_spent(pair):
+    model = SimpleFillModel(Decimal("0.003"))
+    buy = model.buy(pair, BUY_AT, CASH, None)
+    assert (buy.quantity, buy.reserve, buy.lp_fee) == (Decimal("4.985"), Decimal("10000"), Decimal("30"))
+
+    sell = model.sell(pair, SELL_AT, buy.quantity, None)
+    assert (sell.quantity, sell.reserve, sell.lp_fee) == (Decimal("4.985"), Decimal("10934.099"), Decimal("32.901"))
+    assert model.name == "simple"
+
+
+def test_simple_fee_on_top_sizes_an_all_in_buy_as_the_peers_do(pair):
+    model = SimpleFillModel(Decimal("0.003"), fee_on_top=True)
+    buy = model.buy(pair, BUY_AT, CASH, None)
+    assert buy.quantity == Decimal("4.985044865403788634")
+    assert buy.reserve == Decimal("10000")  # all the cash: notional 9,970.09 plus the fee on top
+    assert buy.lp_fee == Decimal("29.910269")
+    assert buy.quantity * BUY_AT * Decimal("1.003") <= CASH < (buy.quantity + Decimal("1e-18")) * BUY_AT * Decimal("1.003")
+
+    sell = model.sell(pair, SELL_AT, buy.quantity, None)
+    assert sell.reserve == Decimal("10934.197407")
+    assert sell.reserve - Decimal("10934.099") == Decimal("0.098407")  # the fee^2 the two conventions differ by
+    assert model.name == "simple_fee_on_top"
+    assert "added on top" in model.describe()
+
+
+def test_fill_models_by_name():
+    from trade_executor.execution.fill_models import FILL_MODEL_NAMES, fill_model_named
+
+    fee, liquidity = Decimal("0.0025"), Decimal("1000000")
+    models = {name: fill_model_named(name, fee, liquidity) for name in FILL_MODEL_NAMES}
+    assert {name: model.name for name, model in models.items()} == {name: name for name in FILL_MODEL_NAMES}
+    assert models["simple"].fee_rate == models["simple_fee_on_top"].fee_rate == fee
+    assert models["constant_product"].liquidity_usd == liquidity
+    with pytest.raises(ConfigurationError, match="use constant_product, simple or simple_fee_on_top"):
+        fill_model_named("simple_fee_inside", fee, liquidity)
+
+
+def test_every_place_that_names_fill_models_names_the_same_ones():
+    from trade_executor.cli.config_checks import rule_for
+    from trade_executor.cli.options import FillModelName
+    from trade_executor.execution.fill_models import FILL_MODEL_NAMES
+    from trade_executor.strategy.parameters import ENGINE_PARAMETERS
+
+    assert tuple(FillModelName) == FILL_MODEL_NAMES
+    assert [name for name in FILL_MODEL_NAMES if rule_for("FILL_MODEL").check(name) is None] == list(FILL_MODEL_NAMES)
+    for name in FILL_MODEL_NAMES:
+        assert ENGINE_PARAMETERS["fill_model"].check(name) == name
