@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -44,7 +45,7 @@ def best_of(argv: list[str], repeats: int) -> tuple[float, float]:
     times = []
     for attempt in range(repeats + 1):
         started = time.perf_counter()
-        done = subprocess.run(argv, capture_output=True, text=True, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"})
+        done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "COLUMNS": "100"})
         elapsed = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.strip()[-500:]}")
