@@ -1,7 +1,9 @@
 """Prices in a backtest: the open of the candle that starts at the cycle time.
 
 Every cycle's candle index is found once, up front (one searchsorted per pair), so a price
-look-up is a list index and a cached Decimal: O(1) whatever the length of history.
+look-up is a list index and a cached Decimal: O(1) whatever the length of history. The cache
+holds one price per pair (the cycle's: revaluation and fills in the same cycle share it), so it
+does not grow with history either.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from decimal import Decimal
 import numpy as np
 
 from trade_executor.identifiers import TradingPairIdentifier
+from trade_executor.market.indexes import index_list
 from trade_executor.market.universe import TradingUniverse
 
 
@@ -34,27 +37,28 @@ class BacktestPricing:
         self._candle_at_cycle: dict[str, list[int]] = {}
         self._open: dict[str, np.ndarray] = {}
         self._liquidity: dict[str, np.ndarray | None] = {}
-        self._cache: dict[str, dict[int, Decimal]] = {}
+        self._cache: dict[str, tuple[int, Decimal | None]] = {}  # ticker -> (candle index, its open as a Decimal)
         self._last_index: dict[str, list[int]] = {}
         self._liquidity_index: dict[str, list[int]] = {}
         for ticker in universe.pairs:
             arrays = universe.get_arrays(ticker)
             at_cycle = candle_index_at(arrays.timestamps, cycle_times_ns)
-            self._candle_at_cycle[ticker] = at_cycle.tolist()
-            self._last_index[ticker] = (np.searchsorted(arrays.timestamps, cycle_times_ns, side="right") - 1).tolist()
+            self._candle_at_cycle[ticker] = index_list(at_cycle)
+            last_index = np.searchsorted(arrays.timestamps, cycle_times_ns, side="right") - 1
+            self._last_index[ticker] = index_list(last_index)
             # A candle's liquidity is its value at the close: at time T the latest known is the last candle closed by T.
             closed = np.searchsorted(arrays.timestamps + universe.time_frame.value, cycle_times_ns, side="right") - 1
-            self._liquidity_index[ticker] = np.maximum(closed, np.minimum(self._last_index[ticker], 0)).tolist()
+            self._liquidity_index[ticker] = index_list(np.maximum(closed, np.minimum(last_index, 0)))
             self._open[ticker] = arrays.open
             self._liquidity[ticker] = arrays.liquidity
-            self._cache[ticker] = {}
+            self._cache[ticker] = (-1, None)
         self._constant_liquidity = universe.liquidity_usd
 
     def _price(self, ticker: str, index: int) -> Decimal:
-        cache = self._cache[ticker]
-        price = cache.get(index)
-        if price is None:
-            price = cache[index] = to_decimal(self._open[ticker][index])
+        cached_index, price = self._cache[ticker]
+        if cached_index != index or price is None:
+            price = to_decimal(self._open[ticker][index])
+            self._cache[ticker] = (index, price)
         return price
 
     def get_mid_price(self, pair: TradingPairIdentifier) -> Decimal | None:

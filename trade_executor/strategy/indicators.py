@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ import pandas as pd
 
 from trade_executor.errors import StrategyModuleError, StrategyRuntimeError
 from trade_executor.identifiers import TradingPairIdentifier
+from trade_executor.market.indexes import float_column, index_list
 from trade_executor.market.universe import TradingUniverse
 
 SOURCES = ("open", "high", "low", "close", "volume", "ohlcv")
@@ -88,7 +89,7 @@ class IndicatorValues:
         self._universe = universe
         self._default = next(iter(universe.pairs)) if len(universe.pairs) == 1 else None
         # name -> ticker -> (values, closed candle count per cycle): one dict hit per read
-        self._columns = {name: {t: (a.tolist(), closed_counts[t]) for t, a in per_pair.items()} for name, per_pair in computed.items()}
+        self._columns = {name: {t: (float_column(a), closed_counts[t]) for t, a in per_pair.items()} for name, per_pair in computed.items()}
         self._default_columns = {name: per_pair[self._default] for name, per_pair in self._columns.items()} if self._default else {}
         self._matrices: dict[str, tuple[list[str], np.ndarray]] = {}
         self.cursor = 0
@@ -134,7 +135,7 @@ class IndicatorValues:
             return pair if pair in self._closed else self._universe.get_pair(pair).ticker
         return pair.ticker
 
-    def _resolve(self, name: str, pair: TradingPairIdentifier | str | None) -> tuple[list[float], list[int]]:
+    def _resolve(self, name: str, pair: TradingPairIdentifier | str | None) -> tuple[Sequence[float], list[int]]:
         """The slow path of ``get``: an unknown name, a bare symbol ("ETH"), or no default pair."""
         per_pair = self._columns.get(name)
         if per_pair is None:
@@ -161,6 +162,6 @@ def closed_candle_counts(universe: TradingUniverse, cycle_times_ns: np.ndarray) 
     """Per pair and cycle: how many candles have closed (open + time frame <= cycle time)."""
     step = universe.time_frame.value
     return {
-        ticker: np.searchsorted(universe.get_arrays(ticker).timestamps + step, cycle_times_ns, side="right").tolist()
+        ticker: index_list(np.searchsorted(universe.get_arrays(ticker).timestamps + step, cycle_times_ns, side="right"))
         for ticker in universe.pairs
     }
