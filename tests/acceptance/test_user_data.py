@@ -236,3 +236,38 @@ def test_bad_user_data_stops_with_one_clear_error(te, tmp_path, make_bad_data, e
         assert sorted(p.name for p in state_dir.iterdir()) == [state_file.name], "a file was left beside the state"
     else:
         assert not state_dir.exists(), "a state file (or its folder) was written"
+
+
+def test_a_short_backtest_that_gains_prints_its_summary(te, tmp_path):
+    """Minutes of 5-s candles and a 2% gain (a paper run's period on the devnet): the annual compounding is past a float, the summary says inf%."""
+    times = pd.date_range("2026-12-01 00:15", periods=40, freq="5s")
+    close = 300 * np.exp(np.linspace(0, 0.02, len(times)))
+    pd.DataFrame({"timestamp": times, "open": close, "high": close, "low": close, "close": close, "volume": 1_000.0}).to_csv(tmp_path / "eth.csv", index=False)
+    (tmp_path / "hold.py").write_text(textwrap.dedent('''
+        from trade_executor.strategy.api import ChainId
+
+        trading_strategy_engine_version = "1.0"
+        trading_strategy_cycle = "5s"
+        chain_id = ChainId.anvil
+        exchange = "uniswap-v2"
+        reserve_currency = "USDC"
+
+
+        class Parameters:
+            initial_cash = 10_000
+            pool_liquidity_usd = 5_000_000
+
+
+        def create_trading_universe(timestamp, data, execution_context, options):
+            return data.files({"ETH-USDC": "eth.csv"})
+
+
+        def decide_trades(input):
+            pm = input.position_manager
+            return [] if pm.is_any_open() else pm.open_long(input.universe.get_single_pair(), pm.get_current_cash() / 2)
+    '''))
+    result = te.run("backtest", "--strategy-file=hold.py", cwd=tmp_path)
+    assert result.returncode == 0, str(result)
+    assert "OverflowError" not in result.stderr
+    summary = te.parse_summary(result.stdout)
+    assert summary["CAGR %"] == "inf%" and float(summary["Return %"].rstrip("%")) > 0

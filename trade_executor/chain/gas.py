@@ -34,8 +34,13 @@ def fetch_gas_pricing(web3: Web3, *, priority_fee: int | None = None) -> GasPric
     if base_fee is None:
         return GasPricing("legacy", gas_price=web3.eth.gas_price)
     if priority_fee is None:
-        try:
-            priority_fee = web3.eth.max_priority_fee
-        except Exception:  # noqa: BLE001 - nodes without eth_maxPriorityFeePerGas
-            priority_fee = 10**9
+        priority_fee = node_priority_fee(web3)
     return GasPricing("eip1559", base_fee=base_fee, max_priority_fee_per_gas=priority_fee, max_fee_per_gas=2 * base_fee + priority_fee)
+
+
+def node_priority_fee(web3: Web3) -> int:
+    """The tip a live transaction offers: the node's eth_maxPriorityFeePerGas, 1 gwei from a node without it."""
+    try:
+        return web3.eth.max_priority_fee
+    except Exception:  # noqa: BLE001 - nodes without eth_maxPriorityFeePerGas
+        return 10**9

@@ -157,7 +157,7 @@ def start(
         from trade_executor.state.ownership import PAPER
 
         paper = execution_type.is_paper
-        state_file = live_state_file(state_file, strategy_file, PAPER if paper else "")
+        state_file = live_state_file(state_file, strategy_file, PAPER if paper else "", ctx)
         hold_writer_lock(state_file, "start", ctx)  # before the webhook takes its port: a second start says why it cannot run
         from trade_executor.cli.live_wiring import build_live_trader
         from trade_executor.cli.monitoring_wiring import MonitoringSettings, build_monitoring_observers

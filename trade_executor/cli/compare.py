@@ -59,8 +59,8 @@ def compare(state_file: PaperStateFile, backtest_state_file: BacktestStateFile, 
             f"Warning: the backtest covers {info.start_at} to {info.end_at}, the paper run {period[0]} to {period[1]}: trades outside the backtest show as missing.",
             fg=typer.colors.YELLOW, err=True,
         )
-    comparison = compare_states(backtest, paper, period)
     label = "paper" if paper.live.rehearsal == PAPER else "live"
+    comparison = compare_states(backtest, paper, period, label)
     lines = comparison_lines(backtest, paper, comparison, label, f"{label} price")
     gas = comparison.live_gas_usd
     lines.append(f"Worst executed price difference: {comparison.worst_price_difference * 100:.6f}%")

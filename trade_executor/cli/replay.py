@@ -80,13 +80,21 @@ def comparison_lines(backtest_state, live_state, comparison, label: str, price_l
     lines += [f"{name:40} {backtest[name]:>14} {live[name]:>14}" for name in backtest]
     lines.append("")
     lines.append(f"{'trade (cycle)':21} {'pair':9} {'side':4} {'type':18} {'backtest price':>18} {price_label:>18} {'difference':>11} {'LP fee b/l':>19}")
+    price = lambda value: f"{value:.6f}" if value is not None else "-"  # noqa: E731
+    fee = lambda value: f"{value:.2f}" if value is not None else "-"  # noqa: E731
     for row in comparison.rows:
         difference = f"{row.price_difference * 100:+.6f}%" if row.price_difference is not None else "missing"
-        fees = f"{row.backtest_lp_fee or 0:.2f}/{row.live_lp_fee or 0:.2f}"
+        fees = f"{fee(row.backtest_lp_fee)}/{fee(row.live_lp_fee)}"
+        live_price = row.live_unfilled or price(row.live_price)
         lines.append(
-            f"{row.opened_at!s:21} {row.ticker:9} {row.side:4} {row.trade_type:18} {row.backtest_price or 0:>18.6f} {row.live_price or 0:>18.6f} {difference:>11} {fees:>19}"
+            f"{row.opened_at!s:21} {row.ticker:9} {row.side:4} {row.trade_type:18} {price(row.backtest_price):>18} {live_price:>18} {difference:>11} {fees:>19}"
         )
     lines.append("")
-    verdict = "identical" if comparison.decisions_match else "DIFFERENT: " + "; ".join(comparison.mismatches[:5])
-    lines.append(f"Decisions: {verdict} ({len(comparison.rows)} trades)")
+    if comparison.decisions_match:
+        lines.append(f"Decisions: identical ({len(comparison.rows)} trades)")
+    else:
+        lines.append(f"Decisions: DIFFERENT at {len(comparison.mismatches)} of {len(comparison.rows)} trades:")
+        lines += [f"  {mismatch}" for mismatch in comparison.mismatches[:10]]
+        if len(comparison.mismatches) > 10:
+            lines.append(f"  ... and {len(comparison.mismatches) - 10} more")
     return lines

@@ -2,8 +2,9 @@
 
 STATE_FILE belongs to the deployment its environment describes. In an environment that trades
 live (EXECUTION_TYPE=uniswap_v2_hot_wallet, as env/devnet-eth-usdc.env sets) it is the live
-executor's file, so a backtest run with the same env files writes its own file instead and says
-so. A replay never takes STATE_FILE from the environment: no deployment's file is a replay's.
+executor's file, so a backtest, or a paper run (EXECUTION_TYPE=paper set over such a file), run
+with the same env files writes its own file instead and says so. A replay never takes
+STATE_FILE from the environment: no deployment's file is a replay's.
 Whatever the path, a backtest or a replay refuses a file that holds another kind of run
 (state/ownership.py) and a file another process is writing (state/lock.py).
 """
@@ -18,7 +19,7 @@ import typer
 
 from trade_executor.state import State
 from trade_executor.state.lock import StateFileLock, lock_state_file, raise_if_locked
-from trade_executor.state.ownership import BACKTEST, REPLAY, check_replaceable
+from trade_executor.state.ownership import BACKTEST, PAPER, REPLAY, check_replaceable
 from trade_executor.state.store import JSONFileStore, default_state_file
 from trade_executor.strategy.module import strategy_id_of
 
@@ -35,12 +36,38 @@ def hold_writer_lock(path: Path, command: str, context: typer.Context | None = N
     return lock
 
 
-def live_state_file(state_file: Path | None, strategy_file: Path, kind: str = "") -> Path:
+def live_state_file(state_file: Path | None, strategy_file: Path, kind: str = "", context: typer.Context | None = None) -> Path:
     """The live run's file: STATE_FILE / --state-file, else state/<strategy-id>.json (a paper run's: state/<strategy-id>-paper.json).
 
-    A paper run given the live run's STATE_FILE refuses it when it reads it (runner/paper_venue.py), and the reverse.
+    With ``context``, a paper run does not take STATE_FILE from an environment that trades live (a live deployment's env file
+    with EXECUTION_TYPE=paper set over it, as the README's forward test does): that is the live executor's file, and a paper
+    run written there would make the live start refuse it. It writes its own file and says so, as a backtest does.
+    A paper run given the live run's file otherwise refuses it when it reads it (runner/paper_venue.py), and the reverse.
     """
-    return state_file or default_state_file(strategy_id_of(strategy_file), kind)
+    default = default_state_file(strategy_id_of(strategy_file), kind)
+    if kind == PAPER and state_file is not None and _from_environment(context):
+        deployment = _deployment_execution_type()
+        if deployment not in ("", PAPER, "dummy", BACKTEST):
+            typer.echo(
+                f"Note: STATE_FILE={state_file} ({_origin()}) is the live executor's file (EXECUTION_TYPE={deployment} there); "
+                f"this paper run writes {default}. Give --state-file to choose another.",
+                err=True,
+            )
+            return default
+    return state_file or default
+
+
+def _deployment_execution_type() -> str:
+    """The EXECUTION_TYPE of the environment STATE_FILE came from, before a shell or option set another over it.
+
+    STATE_FILE from an env file: the files' EXECUTION_TYPE; from the shell: the shell's (else the files')."""
+    from trade_executor.cli import env_files
+
+    loaded = env_files.current
+    if loaded.origin_of("STATE_FILE").kind == "shell" and "EXECUTION_TYPE" in loaded.shell_names:
+        return os.environ.get("EXECUTION_TYPE", "").strip().lower()
+    entry = next((e for e in reversed(loaded.entries) if e.name == "EXECUTION_TYPE"), None)
+    return entry.value.strip().lower() if entry is not None else ""
 
 
 @dataclass(frozen=True)

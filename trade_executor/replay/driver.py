@@ -68,6 +68,7 @@ class TradeRow:
     live_price: Decimal | None
     backtest_lp_fee: Decimal | None
     live_lp_fee: Decimal | None
+    live_unfilled: str | None = None  # "skipped"/"failed" when the live (paper) run decided this trade and it moved no tokens
 
     @property
     def price_difference(self) -> float | None:
@@ -260,30 +261,55 @@ def price_path(positions, open_: float, high: float, low: float) -> list[tuple[D
     return path
 
 
-def compare(backtest: State, live: State, period: tuple[datetime.datetime, datetime.datetime] | None = None) -> Comparison:
-    """Trade by trade, in time order; with ``period``, only the trades opened within it (a paper run's span)."""
+def compare(backtest: State, live: State, period: tuple[datetime.datetime, datetime.datetime] | None = None, label: str = "live") -> Comparison:
+    """Trade by trade, in time order; with ``period``, only the trades opened within it (a paper run's span).
 
-    def trades(state: State):
-        found = [t for p in state.portfolio.get_all_positions() for t in p.trades.values() if t.is_success]
+    Trades are matched by cycle, pair, side and type, so one trade that only one run made (or that
+    the live run decided but a safety rule refused: its unfilled trade, shown with its reason) is
+    one row on its own, not a shift of every later row. ``label`` names the live side in the mismatches.
+    """
+
+    def within(trades):
         if period is not None:
-            found = [t for t in found if period[0] <= t.opened_at <= period[1]]
-        return sorted(found, key=lambda t: (t.opened_at, t.trade_id))
+            trades = [t for t in trades if period[0] <= t.opened_at <= period[1]]
+        return sorted(trades, key=lambda t: (t.opened_at, t.trade_id))
 
-    ours, theirs = trades(backtest), trades(live)
+    def key(trade):
+        return (trade.opened_at, trade.pair.ticker, trade.is_buy, trade.trade_type)
+
+    def filled(state: State):
+        return [t for p in state.portfolio.get_all_positions() for t in p.trades.values() if t.is_success]
+
+    ours, theirs = within(filled(backtest)), within(filled(live))
+    unfilled = within(list(live.portfolio.unfilled_trades.values()))
     rows, mismatches = [], []
-    for index in range(max(len(ours), len(theirs))):
-        b = ours[index] if index < len(ours) else None
-        live_trade = theirs[index] if index < len(theirs) else None
+    i = j = 0
+    while i < len(ours) or j < len(theirs):
+        b = ours[i] if i < len(ours) else None
+        live_trade = theirs[j] if j < len(theirs) else None
+        if b is not None and live_trade is not None and key(b) != key(live_trade):  # one side only: the earlier one
+            if key(b)[0] <= key(live_trade)[0]:
+                live_trade = None
+            else:
+                b = None
+        i, j = i + (b is not None), j + (live_trade is not None)
+        refused = next((u for u in unfilled if key(u) == key(b)), None) if live_trade is None and b is not None else None
+        if refused is not None:
+            unfilled.remove(refused)
         reference = b or live_trade
-        key_b = (b.opened_at, b.pair.ticker, b.is_buy, b.trade_type) if b else None
-        key_l = (live_trade.opened_at, live_trade.pair.ticker, live_trade.is_buy, live_trade.trade_type) if live_trade else None
-        if key_b != key_l:
-            mismatches.append(f"trade {index + 1}: backtest {key_b} vs live {key_l}")
+        side = "buy" if reference.is_buy else "sell"
+        where = f"{reference.opened_at} {reference.pair.ticker} {side}"
+        if live_trade is None:
+            got = f"{label} {refused.status.value} it ({refused.failure_reason})" if refused is not None else f"{label} made no such trade"
+            mismatches.append(f"{where}: backtest filled at {b.executed_price:.6f}, {got}")
+        elif b is None:
+            mismatches.append(f"{where}: {label} filled at {live_trade.executed_price:.6f}, the backtest made no such trade")
         rows.append(
             TradeRow(
-                reference.opened_at, reference.pair.ticker, "buy" if reference.is_buy else "sell", reference.trade_type.value,
+                reference.opened_at, reference.pair.ticker, side, reference.trade_type.value,
                 b.executed_price if b else None, live_trade.executed_price if live_trade else None,
                 b.lp_fees_paid if b else None, live_trade.lp_fees_paid if live_trade else None,
+                refused.status.value if refused is not None else None,
             )
         )
     live_gas = sum((t.gas_cost_usd or Decimal(0) for t in theirs), Decimal(0))

@@ -76,12 +76,16 @@ def sortino(daily_returns: pd.Series, periods_per_year: int = 365) -> float:
 def cagr(start_value: float | Decimal, end_value: float | Decimal, days: float) -> float:
     """Compound annual growth rate: the yearly rate that turns start into end in ``days``.
 
-    ``nan`` when there was no money at the start, no time passed, or the end is negative.
+    ``nan`` when there was no money at the start, no time passed, or the end is negative; ``inf``
+    when a gain compounded over a year is beyond a float (a 2% gain in three minutes).
     """
     start, end = float(start_value), float(end_value)
     if start <= 0 or days <= 0 or end < 0:
         return NAN
-    return (end / start) ** (365.0 / days) - 1.0
+    try:
+        return (end / start) ** (365.0 / days) - 1.0
+    except OverflowError:
+        return math.inf
 
 
 def profit_factor(profits: Iterable[Decimal]) -> float:

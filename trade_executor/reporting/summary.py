@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from trade_executor.reporting import metrics
-from trade_executor.state import BalanceUpdateCause, Portfolio, State, TradeType, TradingPosition
+from trade_executor.state import BalanceUpdateCause, Portfolio, State, TradeStatus, TradeType, TradingPosition
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -143,7 +143,8 @@ def _cost_fields(state: State) -> dict:
         gas_paid=sum((p.get_gas_paid_usd() for p in everything), ZERO),
         swaps_executed=sum(1 for p in everything for t in p.trades.values() if t.is_success),
         data_gaps=sum(backtest.data_gaps.values()) if backtest else 0,
-        trades_skipped=backtest.skipped_trades if backtest else 0,
+        # a live (paper) run's: the trades a safety rule refused before signing (portfolio.unfilled_trades, skipped)
+        trades_skipped=backtest.skipped_trades if backtest else sum(1 for t in state.portfolio.unfilled_trades.values() if t.status is TradeStatus.skipped),
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+from trade_executor.chain.gas import node_priority_fee
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.gas import CHAIN_GAS_DEFAULTS
 from trade_executor.execution.paper.execution_model import SWAP_GAS_UNITS, PaperExecutionModel
@@ -74,10 +75,17 @@ def paper_venue(config, strategy: StrategyModule, save: Callable[[], None], load
     venue = market_venue(config, strategy, PAPER, loader)
     venue.pin_reads = True  # every pool read at one block number: the block a paper fill is priced at
 
+    tips: dict[int, int] = {}
+
     def priced_block(pools: list[str]) -> tuple[int, int]:
+        """(block, gas price in wei) live would pay there: its base fee plus the tip live asks the node for (chain/gas.py), or the legacy gas price."""
         if venue.priced_block is None or not venue.routing.snapshot_covers(pools):
             venue.observe_pools(pools)
-        return venue.priced_block
+        number, base_fee = venue.priced_block
+        if number not in tips:
+            tips.clear()
+            tips[number] = node_priority_fee(venue.web3) if base_fee is not None else venue.web3.eth.gas_price
+        return number, (base_fee + tips[number]) if base_fee is not None else tips[number]
 
     parameters = strategy.parameters
     units = parameters.gas_units_per_swap if parameters.gas_units_per_swap is not None else CHAIN_GAS_DEFAULTS.get(strategy.chain_id, ("", SWAP_GAS_UNITS))[1]

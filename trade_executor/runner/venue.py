@@ -67,8 +67,8 @@ class LiveVenue:
     execution: object = None
     treasury: Treasury = None
     wallet: HotWallet | None = None  # None: nothing here can sign
-    # The block the last pool read was pinned at, (number, base fee in wei); None: read at "latest".
-    priced_block: tuple[int, int] | None = None
+    # The block the last pool read was pinned at, (number, base fee in wei or None); None: read at "latest".
+    priced_block: tuple[int, int | None] | None = None
     pin_reads: bool = False
 
     def observe_pools(self, pools: list[str]) -> None:
@@ -76,7 +76,7 @@ class LiveVenue:
         block = "latest"
         if self.pin_reads:
             header = self.web3.eth.get_block("latest")
-            self.priced_block = (header["number"], header.get("baseFeePerGas", 0) or 0)
+            self.priced_block = (header["number"], header.get("baseFeePerGas"))  # None: a chain without a base fee (legacy gas price)
             block = header["number"]
         if self.oracle is not None:
             readings = self.oracle.observe(pools, block=block)

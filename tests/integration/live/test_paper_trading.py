@@ -7,11 +7,14 @@ file each kind of start accepts.
 """
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -31,6 +34,7 @@ from .test_crash_recovery import TRADE_EXECUTOR, live_env, start
 from .test_webhook_live import STRATEGY as FAST_STRATEGY
 
 CYCLES = 4
+REPO = Path(__file__).resolve().parents[3]
 
 
 def paper_env(deployment, strategy_file, state_file, **extra) -> dict:
@@ -127,6 +131,10 @@ def test_every_paper_fill_equals_the_routers_quote_at_the_block_it_was_priced_at
         quoted = router.functions.getAmountsOut(amount_in, path).call(block_identifier=trade.priced_at_block)
         assert quoted[-1] == out, f"trade #{trade.trade_id} at block {trade.priced_at_block}"
         assert trade.lp_fees_paid > 0 and trade.price_impact is not None and trade.gas_cost_native > 0 and trade.gas_cost_usd > 0
+        # Gas as live pays it at that block: the base fee plus the tip live offers (the node's eth_maxPriorityFeePerGas), not the base fee alone.
+        units = int(re.search(r"([\d,]+) gas units", trade.notes).group(1).replace(",", ""))
+        base_fee = web3.eth.get_block(trade.priced_at_block)["baseFeePerGas"]
+        assert trade.gas_cost_native == Decimal(units * (base_fee + web3.eth.max_priority_fee)).scaleb(-18), trade.notes
         blocks.add(trade.priced_at_block)
     assert len(blocks) == len(filled)  # the market moved between cycles: each fill has its own block
     assert len({t.executed_price for t in filled if t.is_buy}) == len([t for t in filled if t.is_buy])
@@ -178,6 +186,57 @@ def test_report_on_a_paper_state_writes_html_and_csv_and_compare_prints_the_trad
     filled = [t for t in all_trades(paper) if t.status is TradeStatus.success]
     assert f"Decisions: identical ({len(filled)} trades)" in compared.stdout
     assert "paper" in compared.stdout and "backtest price" in compared.stdout
+
+
+def test_compare_sets_a_trade_the_paper_run_skipped_beside_the_backtests_fill_and_the_later_trades_stay_matched(paper_run, tmp_path):
+    """A safety rule skipped one paper trade the backtest filled: one row says so with the reason; the rows after it are not shifted."""
+    from trade_executor.state import BacktestInfo
+
+    paper = JSONFileStore(paper_run["state_file"]).load()
+    filled = [t for t in all_trades(paper) if t.status is TradeStatus.success]
+    backtest = JSONFileStore(paper_run["state_file"]).load()
+    backtest.live = None
+    backtest.backtest = BacktestInfo(
+        strategy_file="alternate_2s.py", start_at=paper.stats.timestamps[0], end_at=paper.stats.timestamps[-1], cycle_duration="2s", stop_loss_time_frame="2s", fill_model="constant_product",
+    )
+    backtest_file = tmp_path / "alternate-backtest.json"
+    JSONFileStore(backtest_file).save(backtest)
+    first = filled[0]  # the paper run's first fill becomes a trade the price rules refused
+    position = next(p for p in paper.portfolio.get_all_positions() if first.trade_id in p.trades)
+    del position.trades[first.trade_id]
+    first.mark_failed(first.executed_at, "the pool pays 2.30% less for this swap than at the reference price", skipped=True)
+    paper.portfolio.unfilled_trades[first.trade_id] = first
+    paper_file = tmp_path / "alternate-paper.json"
+    JSONFileStore(paper_file).save(paper)
+    compared = subprocess.run(
+        [str(TRADE_EXECUTOR), "compare", f"--state-file={paper_file}", f"--backtest-state-file={backtest_file}"],
+        env={k: v for k, v in os.environ.items() if k not in ("STATE_FILE", "EXECUTION_TYPE")}, capture_output=True, text=True, timeout=120,
+    )
+    assert compared.returncode == 0, compared.stderr
+    rows = [line for line in compared.stdout.splitlines() if line[:4].isdigit()]
+    assert len(rows) == len(filled) and "skipped" in rows[0] and "missing" in rows[0]
+    assert all("+0.000000%" in row for row in rows[1:]), rows  # matched by cycle: nothing after the skip shifted
+    assert f"Decisions: DIFFERENT at 1 of {len(filled)} trades:" in compared.stdout
+    assert f"{first.opened_at} ETH-USDC buy: backtest filled at {first.executed_price:.6f}, paper skipped it (the pool pays 2.30% less" in compared.stdout
+    assert "datetime.datetime(" not in compared.stdout and "Trades skipped                                        0              1" in compared.stdout
+
+
+def test_a_paper_run_with_the_live_env_file_writes_its_own_state_and_the_live_start_then_trades(chain, fast_strategy, tmp_path):
+    """README "Forward test first": EXECUTION_TYPE=paper over the public env file (STATE_FILE set for live), then the live start with the same files."""
+    env_file = tmp_path / "public.env"
+    shutil.copyfile(REPO / "env" / "devnet-eth-usdc.env", env_file)  # EXECUTION_TYPE=uniswap_v2_hot_wallet, STATE_FILE=state/devnet-eth-usdc.json
+    shell = {k: v for k, v in paper_env(chain, fast_strategy, tmp_path / "unused.json", MAX_CYCLES="1", HTTP_ENABLED="false").items() if k != "STATE_FILE"}
+    paper = subprocess.run([str(TRADE_EXECUTOR), f"--env-file={env_file}", "start"], env=shell, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert paper.returncode == 0, paper.stderr
+    assert f"Note: STATE_FILE=state/devnet-eth-usdc.json (in {env_file} line 18) is the live executor's file (EXECUTION_TYPE=uniswap_v2_hot_wallet there); this paper run writes state/alternate_2s-paper.json" in paper.stderr
+    assert sorted(p.name for p in (tmp_path / "state").glob("*.json")) == ["alternate_2s-paper.json"]
+    assert JSONFileStore(tmp_path / "state" / "alternate_2s-paper.json").load().live.rehearsal == "paper"
+
+    live_shell = {k: v for k, v in live_env(chain, fast_strategy, tmp_path / "unused.json", HTTP_ENABLED="false").items() if k not in ("STATE_FILE", "EXECUTION_TYPE")}
+    live = subprocess.run([str(TRADE_EXECUTOR), f"--env-file={env_file}", "start"], env=live_shell, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert live.returncode == 0, live.stderr
+    state = JSONFileStore(tmp_path / "state" / "devnet-eth-usdc.json").load()
+    assert state.live.rehearsal is None and state.live.cycles_completed == 1
 
 
 def test_a_killed_paper_run_resumes_with_no_trade_lost_or_doubled(chain, fast_strategy, tmp_path):

@@ -4,8 +4,9 @@ Nothing is signed or sent. A trade passes the live safety rules (guards.py: the 
 reference price, price impact, the minimum out) on the reserves of the block the cycle read in
 one batch, then fills with the router's integer ``getAmountsOut`` along the route live routing
 chooses (0.3% LP fee per hop, multi-hop as live). Gas is a swap's typical gas units times that
-block's base fee, in the native token, priced in the reserve currency as live prices it (and, as
-live, paid outside the reserve). A fill moves the snapshot's pools, so a second trade through the
+block's base fee plus the tip live offers (the node's eth_maxPriorityFeePerGas; a legacy chain's
+gas price), in the native token, priced in the reserve currency as live prices it (and, as live,
+paid outside the reserve). A fill moves the snapshot's pools, so a second trade through the
 same pool in the same pass pays the price the first left. The block is recorded on the trade
 (``priced_at_block``). A fill is applied to the books and saved in one step: a kill leaves the
 trade either filled and saved, or not there at all.
@@ -48,7 +49,7 @@ class PaperExecutionModel:
         max_price_impact: Decimal | None = None,
         clock: Callable[[], datetime.datetime],
     ):
-        """``priced_block(pools)``: (number, base fee in wei) of the block the pools' snapshot was read at (read now when none is)."""
+        """``priced_block(pools)``: (number, gas price in wei live would pay there: base fee + tip) of the block the pools' snapshot was read at (read now when none is)."""
         self.routing = routing
         self.save_state = save_state
         self.pricing = pricing
@@ -64,7 +65,7 @@ class PaperExecutionModel:
     def describe(self) -> str:
         return (
             f"paper: exact Uniswap v2 fills on the pools of router {self.routing.router.address} at the block each cycle reads; "
-            f"nothing signed or sent; gas {self.gas_units_per_swap:,} units a swap x the block's base fee"
+            f"nothing signed or sent; gas {self.gas_units_per_swap:,} units a swap x the block's base fee + the node's tip"
         )
 
     def execute_trades(self, timestamp: datetime.datetime, state: State, trades: list[TradeExecution]) -> None:
@@ -85,13 +86,13 @@ class PaperExecutionModel:
         if amount_in <= 0:
             self.skip(state, trade, "nothing to swap (no cash or tokens left for it)")
             return
-        block, base_fee = self.priced_block(list(route.pools))
+        block, gas_price = self.priced_block(list(route.pools))
         check = self.check(trade, route, amount_in)
         if check.refusal is not None:
             self.skip(state, trade, check.refusal)
             return
         amounts = self.routing.quote(amount_in, route)
-        self.book(state, trade, route, amounts, check, block, base_fee)
+        self.book(state, trade, route, amounts, check, block, gas_price)
         self.routing.apply_to_snapshot(route, amounts)
         crash_point("paper_before_save")
         self.save_state()
@@ -105,11 +106,11 @@ class PaperExecutionModel:
         """The live safety rules against the snapshot's reserves (this block, with this pass's paper fills) and the route's reference price."""
         return check_trade(trade, route, amount_in, self.routing.hop_reserves(route), self.pricing, self.routing.fee, self)
 
-    def book(self, state: State, trade: TradeExecution, route: Route, amounts: list[int], check: SwapCheck, block: int, base_fee: int) -> None:
+    def book(self, state: State, trade: TradeExecution, route: Route, amounts: list[int], check: SwapCheck, block: int, gas_price: int) -> None:
         """Record the fill in the books: quantities in token units exactly, costs rounded against us."""
         base, reserve, portfolio = trade.pair.base, trade.reserve_currency, state.portfolio
         gas_units = self.gas_units_per_swap + EXTRA_HOP_GAS_UNITS * (route.hops - 1)
-        gas_native = from_units(gas_units * base_fee, 18)
+        gas_native = from_units(gas_units * gas_price, 18)
         native_price = self.native_price() if gas_native else None
         gas_usd = quantize_up(gas_native * native_price, reserve.decimals) if native_price else Decimal(0)
         fee_share = ONE - (ONE - self.routing.fee) ** route.hops
@@ -124,7 +125,7 @@ class PaperExecutionModel:
         now = self.clock()
         trade.gas_from_reserve = False  # as live: the gas token pays, not the reserve
         trade.priced_at_block = block
-        trade.notes = "; ".join(filter(None, [trade.notes, f"paper fill at block {block} (base fee {base_fee} wei, {gas_units:,} gas units)"]))
+        trade.notes = "; ".join(filter(None, [trade.notes, f"paper fill at block {block} (gas price {gas_price} wei, {gas_units:,} gas units)"]))
         trade.mark_success(
             executed_at=now, quantity=signed_quantity, reserve=executed_reserve, lp_fees=lp_fee,
             price_impact=check.impact, gas_native=gas_native, gas_usd=gas_usd,

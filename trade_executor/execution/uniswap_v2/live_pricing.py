@@ -109,7 +109,7 @@ class UniswapV2LivePricing:
             token0_in = self.routing.token0(pool).lower() == token_in.lower()
             prices.append(1 / twap.price0 if token0_in else twap.price0)  # price0 is token1 per token0
             seconds = twap.seconds if seconds is None else min(seconds, twap.seconds)
-        return Reference(tuple(prices), f"{seconds / 60:.0f}-min TWAP")
+        return Reference(tuple(prices), f"{seconds / 60:.0f}-min TWAP" if seconds >= 120 else f"{seconds:.0f}-s TWAP")  # a 5-s cycle's window is not "0-min"
 
     def _candle_close_hops(self, route: Route, pair: TradingPairIdentifier | None) -> Reference | None:
         """Before the oracle has seen enough: the last closed candle of a direct pool, in the route's direction."""
