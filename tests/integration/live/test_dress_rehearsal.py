@@ -6,7 +6,6 @@ its path, as a provider's is: the proxy's request log shows what reached the nod
 
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from trade_executor.chain.connection import create_web3
@@ -28,17 +27,15 @@ def chain_of(web3, wallet: str) -> tuple:
     return web3.eth.get_transaction_count(wallet, "pending"), web3.eth.get_balance(wallet), web3.eth.block_number
 
 
-def leftovers() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("trade-executor-rehearsal-*")}
-
-
 def test_a_simulated_test_trade_trades_on_a_fork_and_sends_nothing_to_the_node(anvil, deployment, strategy_file, tmp_path):
     state_file = tmp_path / "state.json"  # no live state yet: the rehearsal starts from a new one and creates none
     web3 = create_web3(anvil.url)
     wallet = web3.eth.account.from_key(HOT_WALLET_KEY).address
-    before, temporaries = chain_of(web3, wallet), leftovers()
+    temporary = tmp_path / "tmp"  # the command's own temporary folder: other tests' rehearsals run beside it
+    temporary.mkdir()
+    before = chain_of(web3, wallet)
     with FaultyRpcProxy(anvil.url) as proxy:
-        env = live_env(deployment, strategy_file, state_file, JSON_RPC_ANVIL=f"{proxy.url}/v3/{KEY_IN_URL}", LOG_LEVEL="info")
+        env = live_env(deployment, strategy_file, state_file, JSON_RPC_ANVIL=f"{proxy.url}/v3/{KEY_IN_URL}", LOG_LEVEL="info", TMPDIR=str(temporary))
         result = run(["perform-test-trade", "--simulate"], env)
         assert result.returncode == 0, result.stderr
         assert proxy.count("eth_sendRawTransaction") == 0  # the fork's reads went through the proxy; no transaction did
@@ -51,7 +48,7 @@ def test_a_simulated_test_trade_trades_on_a_fork_and_sends_nothing_to_the_node(a
     assert "Wallet on the fork: native 10.000000000000000000 -> 9.99" in result.stdout and "USDC 10000.000000 -> 9999.99" in result.stdout
     assert not state_file.exists() and not list(tmp_path.glob("state.json*"))
     assert chain_of(web3, wallet) == before and swaps_on_chain(deployment, wallet) == 0  # the real chain did not move
-    assert leftovers() == temporaries  # the state copy is gone
+    assert list(temporary.iterdir()) == []  # the state copy is gone
 
 
 def test_a_simulated_start_begins_from_the_live_positions_and_leaves_the_state_file_untouched(anvil, deployment, strategy_file, tmp_path):
