@@ -13,7 +13,8 @@ import pytest
 
 MONTH = ("--backtest-start=2018-01-01", "--backtest-end=2018-02-01")
 FIXTURES = "tests/strategies/lookahead"
-EXAMPLES = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "strategies").glob("*.py"))
+# The examples on the embedded data; one reading data.chain(...) needs a devnet's downloaded pools first.
+EXAMPLES = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "strategies").glob("*.py") if "data.chain(" not in p.read_text())
 
 
 def check(te, strategy: str, *extra: str):

@@ -12,6 +12,7 @@ import datetime
 import time
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from pydantic import SecretStr
 
@@ -29,10 +30,10 @@ MINT_ABI = [
     {"name": "mint", "type": "function", "stateMutability": "nonpayable", "inputs": [{"name": "to", "type": "address"}, {"name": "amount", "type": "uint256"}], "outputs": []},
     {"name": "owner", "type": "function", "stateMutability": "view", "inputs": [], "outputs": [{"name": "", "type": "address"}]},
 ]
+pytestmark = pytest.mark.xdist_group("chain-history")  # with -n, every test of the 200,000-block history in one worker: built once
+
 STRATEGY = '''
 from trade_executor.strategy.api import ChainId
-
-pytestmark = pytest.mark.xdist_group("chain-history")  # with -n, every test of the 200,000-block history in one worker: built once
 
 trading_strategy_engine_version = "1.0"
 trading_strategy_cycle = "1h"
@@ -75,9 +76,9 @@ def chain_now(url: str) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(create_web3(url).eth.get_block("latest")["timestamp"], datetime.UTC).replace(tzinfo=None)
 
 
-def trader_for(tmp_path, history, url: str, clock_url: str) -> LiveTrader:
+def trader_for(tmp_path, history, url: str, clock_url: str, strategy_text: str = STRATEGY) -> LiveTrader:
     strategy = tmp_path / "chain_start.py"
-    strategy.write_text(STRATEGY)
+    strategy.write_text(strategy_text)
     config = LiveConfig(
         strategy_file=strategy, state_file=tmp_path / "state.json", json_rpc_url=SecretStr(url), private_key=SecretStr(KEY),
         router=history.router, factory=history.factory, tokens=history.tokens, cache_path=tmp_path / "cache", confirmation_timeout=20,
@@ -133,3 +134,17 @@ def test_a_live_start_reads_only_the_history_it_needs_then_one_query_a_cycle(tmp
         (query,) = [c["params"][0] for c in proxy.requests_seen if c["method"] == "eth_getLogs"]
         assert int(query["fromBlock"], 16) == cached_to
     print(f"\nwarm-up of 200 hourly candles: {warm_up_requests} requests, {warm_up_seconds:.2f} s; a cycle's read: {cycle_requests} requests, {cycle_seconds * 1000:.0f} ms")
+
+
+QUARTER_HOUR_CYCLES_ON_HOURLY_CANDLES = STRATEGY.replace('trading_strategy_cycle = "1h"', 'trading_strategy_cycle = "15m"').replace('    required_history_period = "200h"\n', "")
+
+
+def test_live_data_chain_gives_the_candles_of_its_time_frame_not_of_the_cycle(tmp_path, funded_node, history):
+    """A 15-minute strategy on hourly candles (`data.chain(..., time_frame="1h")`) sees hourly candles live, as in its
+    backtest, and as many of them as its indicators need (the history is sized in candles, not in cycles)."""
+    trader = trader_for(tmp_path, history, funded_node.url, funded_node.url, QUARTER_HOUR_CYCLES_ON_HOURLY_CANDLES)
+    universe = trader.build_universe()
+    candles = universe.candles["ETH-USDC"]
+    assert universe.time_frame == pd.Timedelta(hours=1)
+    assert set(candles.index.to_series().diff().dropna()) == {pd.Timedelta(hours=1)}
+    assert len(candles) >= 100  # at least 100 candles of the hour (was: 100 quarter-hours of 15-minute candles)

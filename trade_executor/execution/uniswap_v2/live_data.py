@@ -20,6 +20,7 @@ from trade_executor.errors import ConfigurationError, DataError
 from trade_executor.execution.uniswap_v2.live_pool_history import LivePoolHistory
 from trade_executor.execution.uniswap_v2.routing import UniswapV2Routing
 from trade_executor.identifiers import DEFAULT_LP_FEE, AssetIdentifier, TradingPairIdentifier
+from trade_executor.market.candles import parse_time_frame
 from trade_executor.market.pool_history import TokenInfo
 from trade_executor.market.universe import TradingUniverse
 
@@ -53,18 +54,23 @@ class ChainMarketDataLoader:
         route = self.routing.route(self.reserve_asset.address, base.address)
         return TradingPairIdentifier(base, self.reserve_asset, route.pools[-1], self.exchange_slug, fee)
 
-    def embedded(self, symbols: Iterable[str] = ("ETH",), *, fee=DEFAULT_LP_FEE, **options) -> TradingUniverse:
+    def embedded(self, symbols: Iterable[str] = ("ETH",), *, fee=DEFAULT_LP_FEE, time_frame: pd.Timedelta | None = None, **options) -> TradingUniverse:
+        """The pairs' pools, with candles of ``time_frame`` (the cycle's by default) from their own events."""
+        frame = time_frame or self.time_frame
+        if frame > self.time_frame:  # the history was sized in cycles: as many candles of the longer frame
+            self.history.history_seconds = max(self.history.history_seconds, int(self.history.history_seconds * (frame / self.time_frame)))
         pairs = {}
         for symbol in symbols:
             pair = self.pair(symbol, Decimal(str(fee)) if not isinstance(fee, dict) else DEFAULT_LP_FEE)
             pairs[pair.ticker] = pair
         pools = self.read_pools(pairs.values())
-        candles = {ticker: self.history.candles(pools[ticker], pair.base.address, self.time_frame) for ticker, pair in pairs.items()}
-        return TradingUniverse(self.chain_id, self.exchange_slug, self.reserve_asset, pairs, candles, self.time_frame)
+        candles = {ticker: self.history.candles(pools[ticker], pair.base.address, frame) for ticker, pair in pairs.items()}
+        return TradingUniverse(self.chain_id, self.exchange_slug, self.reserve_asset, pairs, candles, frame)
 
-    def chain(self, pairs: Iterable[str] = ("ETH",), time_frame=None, **options) -> TradingUniverse:
-        """Live, ``data.chain(...)`` means the same pools; their candles come from the chain as for ``embedded``."""
-        return self.embedded([p.split("-")[0] for p in pairs], **{k: v for k, v in options.items() if k == "fee"})
+    def chain(self, pairs: Iterable[str] = ("ETH",), time_frame: str | pd.Timedelta = "1h", **options) -> TradingUniverse:
+        """Live, ``data.chain(...)`` means the same pools, with candles of the same ``time_frame`` as in a backtest."""
+        frame = parse_time_frame(time_frame) if isinstance(time_frame, str) else pd.Timedelta(time_frame)
+        return self.embedded([p.split("-")[0] for p in pairs], time_frame=frame, **{k: v for k, v in options.items() if k == "fee"})
 
     def files(self, *args, pairs: Iterable[str] | None = None, **options) -> TradingUniverse:
         if not pairs:
