@@ -38,13 +38,21 @@ _pattern: re.Pattern | None = None
 # Every secret lower-cased and UTF-8 encoded, for mask_bytes's pre-check; None if one is not ASCII.
 _ascii_needles: tuple[bytes, ...] | None = None
 
+_generation = 0  # counts changes of the registry: what was masked before a change may need masking again
+
+
+def secrets_generation() -> int:
+    """Changes whenever a secret is registered (a cache of masked text is valid for one generation)."""
+    return _generation
+
+
 # Shorter values would mask ordinary words ("true", port numbers); no real secret is this short.
 MIN_SECRET_LENGTH = 6
 
 
 def register_secret(value: str | None, *, replacement: str = MASK) -> None:
     """Remember a value to mask (as ``replacement``); a 0x-prefixed key is masked with and without its prefix."""
-    global _pattern, _ascii_needles
+    global _pattern, _ascii_needles, _generation
     if not value or len(value) < MIN_SECRET_LENGTH:
         return
     values = {value}
@@ -60,6 +68,7 @@ def register_secret(value: str | None, *, replacement: str = MASK) -> None:
         # Needles before the pattern: mask_bytes reads the pattern first, so it never pairs a new pattern with old needles.
         _ascii_needles = tuple(s.lower().encode("ascii") for s in ordered) if all(s.isascii() for s in ordered) else None
         _pattern = re.compile("|".join(re.escape(s) for s in ordered), re.IGNORECASE)
+        _generation += 1
 
 
 def is_secret_variable(name: str) -> bool:
@@ -250,8 +259,9 @@ def _print_masked_thread_exception(args) -> None:
 
 
 def _reset_for_tests() -> None:
-    global _pattern, _ascii_needles
+    global _pattern, _ascii_needles, _generation
     with _lock:
+        _generation += 1
         _secrets.clear()
         _replacements.clear()
         _pattern = None

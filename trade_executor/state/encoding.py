@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import typing
 
 import msgspec
@@ -116,3 +117,21 @@ def decode_state(data: bytes, version: int) -> tuple[State, str]:
         return state, ""
     stored = _v2_decoder.decode(data)
     return state_of(stored), stored.journal_id
+
+
+def encode_around_closed(state: State) -> tuple[bytes, bytes]:
+    """``encode_state(state)`` cut where the closed positions' items go: the head ends with ``{``, the tail starts with ``}``.
+
+    ``state``'s own closed positions are left out: with ``encode_items`` of them between the two,
+    the bytes are encode_state's (the webhook keeps the items' encoding, which never changes).
+    """
+    token = b'"closed-positions-%s"' % os.urandom(12).hex().encode()
+    portfolio = dataclasses.replace(state.portfolio, closed_positions=msgspec.Raw(token))
+    document = encode_state(dataclasses.replace(state, portfolio=portfolio))
+    at = document.index(token)
+    return document[:at] + b"{", b"}" + document[at + len(token) :]
+
+
+def encode_items(items: dict) -> bytes:
+    """The items of a dict as encode_state writes them inside its braces (``"1":{...},"2":{...}``)."""
+    return encoder.encode(items)[1:-1]

@@ -62,13 +62,18 @@ def read_journal(path: Path, state_file: Path) -> JournalContents:
         data = path.read_bytes()
     except FileNotFoundError:
         return JournalContents([], 0, False)
+    return parse_records(data, path, state_file)
+
+
+def parse_records(data: bytes, path: Path, state_file: Path, base: int = 0) -> JournalContents:
+    """The whole records in ``data``, the journal's bytes from offset ``base`` (a reader following it reads only what was appended)."""
     records, at = [], 0
     while at < len(data):
         found = _record_at(data, at)
         if found is None:
             if b"\n" in data[at:-1]:  # more records follow: damage, not a torn append
                 raise StateError(
-                    f"The journal {path} of state file {state_file} is damaged at byte {at} (a record with good ones after it fails its check). "
+                    f"The journal {path} of state file {state_file} is damaged at byte {base + at} (a record with good ones after it fails its check). "
                     "Neither file was modified. Restore both from a backup (or `trade-executor export-state` output)."
                 )
             return JournalContents(records, at, True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import msgspec
@@ -63,6 +63,7 @@ class SavedState:
 
     generation: int
     document: Callable[[], bytes]
+    path: Path | None = None  # the state file, when the document is read from the files (the webhook follows them: state/follower.py)
 
     @classmethod
     def of(cls, data: bytes, generation: int = 0) -> SavedState:
@@ -78,6 +79,7 @@ class Loaded:
     journal_size: int  # bytes of whole records in the journal
     seq: int  # the last journal record applied
     torn: bool  # the journal ends with a record a kill cut short
+    identity: tuple = ()  # the snapshot file's (inode, size, mtime) as read: a reader following the files knows it is the same one
 
 
 class JSONFileStore:
@@ -106,11 +108,11 @@ class JSONFileStore:
         for _ in range(READ_ATTEMPTS):
             try:
                 with open(self.path, "rb") as f:
-                    identity = _identity(os.fstat(f.fileno()))
+                    identity = file_identity(os.fstat(f.fileno()))
                     data = f.read()
                 loaded = self._with_journal(data)
-                if _identity(os.stat(self.path)) == identity:
-                    return loaded
+                if file_identity(os.stat(self.path)) == identity:
+                    return replace(loaded, identity=identity)
             except FileNotFoundError:
                 raise StateError(f"State file {self.path} does not exist.") from None
             except OSError as e:
@@ -156,13 +158,21 @@ class JSONFileStore:
     def _saved(self, document: Callable[[], bytes]) -> None:
         self.generation += 1
         if self.on_saved is not None:
-            self.on_saved(SavedState(self.generation, document))
+            self.on_saved(SavedState(self.generation, document, self.path if document == self.document else None))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path}>"
 
 
-def _identity(stat: os.stat_result) -> tuple[int, int, int]:
+def decode_record(payload: bytes) -> Record | None:
+    """A journal record, or None when this release cannot read it."""
+    try:
+        return _record_decoder.decode(payload)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def file_identity(stat: os.stat_result) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
