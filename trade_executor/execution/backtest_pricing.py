@@ -8,12 +8,13 @@ does not grow with history either.
 
 from __future__ import annotations
 
+from array import array
 from decimal import Decimal
 
 import numpy as np
 
 from trade_executor.identifiers import TradingPairIdentifier
-from trade_executor.market.indexes import index_list
+from trade_executor.market.indexes import float_column, index_list
 from trade_executor.market.universe import TradingUniverse
 
 
@@ -35,7 +36,7 @@ class BacktestPricing:
     def __init__(self, universe: TradingUniverse, cycle_times_ns: np.ndarray):
         self.cursor = 0
         self._candle_at_cycle: dict[str, list[int]] = {}
-        self._open: dict[str, np.ndarray] = {}
+        self._open: dict[str, array] = {}  # candle opens, read one float at a time
         self._liquidity: dict[str, np.ndarray | None] = {}
         self._cache: dict[str, tuple[int, Decimal | None]] = {}  # ticker -> (candle index, its open as a Decimal)
         self._last_index: dict[str, list[int]] = {}
@@ -49,10 +50,22 @@ class BacktestPricing:
             # A candle's liquidity is its value at the close: at time T the latest known is the last candle closed by T.
             closed = np.searchsorted(arrays.timestamps + universe.time_frame.value, cycle_times_ns, side="right") - 1
             self._liquidity_index[ticker] = index_list(np.maximum(closed, np.minimum(last_index, 0)))
-            self._open[ticker] = arrays.open
+            self._open[ticker] = float_column(arrays.open)
             self._liquidity[ticker] = arrays.liquidity
             self._cache[ticker] = (-1, None)
         self._constant_liquidity = universe.liquidity_usd
+
+    def candle_indexes(self, ticker: str) -> list[int]:
+        """For each cycle, the index of the pair's candle that opens at the cycle's time, or -1 (a gap)."""
+        return self._candle_at_cycle[ticker]
+
+    def open_price(self, ticker: str, index: int) -> float:
+        """The open of the pair's candle ``index``, as the float it is stored as (for statistics)."""
+        return self._open[ticker][index]
+
+    def decimal_open(self, ticker: str, index: int) -> Decimal:
+        """The open of the pair's candle ``index`` as the exact Decimal fills and valuation use."""
+        return self._price(ticker, index)
 
     def _price(self, ticker: str, index: int) -> Decimal:
         cached_index, price = self._cache[ticker]

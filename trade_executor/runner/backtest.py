@@ -19,9 +19,9 @@ import pandas as pd
 
 from trade_executor.errors import ConfigurationError, StrategyRuntimeError
 from trade_executor.execution.backtest_pricing import BacktestPricing
+from trade_executor.execution.backtest_valuation import MarkOnRead
 from trade_executor.execution.fill_models import SIMPLE_FILL_MODELS, FillModel, fill_model_named
 from trade_executor.execution.gas import CHAIN_GAS_DEFAULTS, GasCostModel, free_gas
-from trade_executor.execution.interfaces import MarkToMidPrice
 from trade_executor.execution.simulated import SimulatedExecutionModel
 from trade_executor.market.candles import format_time_frame
 from trade_executor.market.indexes import float_column, index_list
@@ -113,7 +113,9 @@ class BacktestRun:
         self.execution = SimulatedExecutionModel(
             self._fill_model(), self._gas_model(), self.pricing, universe, strategy.parameters.minimum_trade_value, strategy.parameters.max_price_impact
         )
+        self.valuation = MarkOnRead(self.pricing, self.timestamps)
         self.position_manager = PositionManager(self.state, universe, self.pricing, strategy.parameters.minimum_trade_value, trades_in_flight=False)
+        self.position_manager.position_type = self.valuation.position_type
         self.indicator_arrays = self._compute_indicators()  # name -> ticker -> values per candle (check-lookahead compares them)
         self.indicators = IndicatorValues(self.indicator_arrays, closed_candle_counts(universe, times_ns), universe)
         strategy_view = ClosedCandlesUniverse(universe, self.indicators, times_ns)  # the engine keeps the full universe
@@ -121,7 +123,7 @@ class BacktestRun:
             timestamp=self.timestamps[0], cycle=0, parameters=strategy.parameters, universe=strategy_view, state=self.state,
             indicators=self.indicators, pricing=self.pricing, position_manager=self.position_manager, execution_context=self.context,
         )
-        self.cycle = StrategyCycle(strategy, strategy_input, MarkToMidPrice(self.pricing), self.execution)
+        self.cycle = StrategyCycle(strategy, strategy_input, self.valuation, self.execution)
         self._stop_loss_bars = self._stop_loss_bar_ranges(times_ns)
         self._stop_loss_step = universe.get_effective_stop_loss_time_frame().to_pytimedelta()
 
@@ -223,6 +225,8 @@ class BacktestRun:
         if progress is not None:
             progress(count)
         elapsed = time.perf_counter() - started
+        self.valuation.settle(state.portfolio)  # open positions marked at the last cycle; plain TradingPositions again
+        self.position_manager.position_type = self.valuation.position_type
         self._finish()
         return BacktestResult(state, self.universe, len(self.timestamps), elapsed, self.warnings)
 

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from trade_executor.errors import StrategyRuntimeError, TradeExecutorError
 from trade_executor.execution.interfaces import ExecutionModel, ValuationModel
+from trade_executor.runner.equity import EquityRecorder, decimal_price_float
 from trade_executor.state import State, TradeExecution
 from trade_executor.strategy.input import StrategyInput
 from trade_executor.strategy.module import StrategyModule
@@ -49,7 +50,7 @@ class StrategyCycle:
         self.position_manager: PositionManager = strategy_input.position_manager
         self.valuation = valuation
         self.execution = execution
-        self._last_cash: tuple[object, float] = (None, 0.0)
+        self._equity = EquityRecorder(self.state, getattr(valuation, "price_float", decimal_price_float))
         steps = {
             "sync_treasury": sync_treasury,
             "accounting_check": accounting_check,
@@ -57,7 +58,7 @@ class StrategyCycle:
             "decide": StrategyCycle.decide,  # plain functions, called with self: a bound method kept here would be a reference cycle
             "approve": approve,
             "execute": execution.execute_trades,
-            "record_statistics": StrategyCycle.record_statistics,
+            "record_statistics": self._equity.record,  # the recorder holds no reference back: no cycle
         }
         if step_seconds is not None:
             steps = {name: _timed(name, step, step_seconds) if step is not None else None for name, step in steps.items()}
@@ -75,7 +76,7 @@ class StrategyCycle:
             self._sync_treasury(timestamp, state)
         if self._accounting_check is not None:
             self._accounting_check(timestamp, state)
-        if state.portfolio.open_positions:
+        if self._revalue is not None and state.portfolio.open_positions:  # None: the model marks positions when read
             self._revalue(timestamp, state.portfolio)
         trades = self._decide(self, cycle, timestamp)
         if trades and self._approve is not None:
@@ -83,7 +84,7 @@ class StrategyCycle:
             self.position_manager.discard_unreturned(trades)  # what was not approved never happened
         if trades:
             self._execute(timestamp, state, trades)
-        self._record_statistics(self, timestamp)
+        self._record_statistics(timestamp)
         state.cycle = cycle
         return trades
 
@@ -118,28 +119,9 @@ class StrategyCycle:
         return trades
 
     def record_statistics(self, timestamp: datetime.datetime) -> None:
-        """Append this cycle's equity to the curve: O(open positions), called every cycle."""
-        portfolio = self.state.portfolio
-        cash = portfolio.get_cash()
-        last_cash, cash_float = self._last_cash
-        if cash is not last_cash:  # most cycles trade nothing: reuse the conversion
-            cash_float = float(cash)
-            self._last_cash = (cash, cash_float)
-        open_positions = portfolio.open_positions
-        if open_positions or portfolio.frozen_positions:
-            equity = cash
-            for position in open_positions.values():
-                equity += position.get_quantity() * position.last_token_price
-            for position in portfolio.frozen_positions.values():
-                equity += position.get_value()
-            equity_float = float(equity)
-        else:
-            equity_float = cash_float
-        stats = self.state.stats
-        stats.timestamps.append(timestamp)
-        stats.total_equity.append(equity_float)
-        stats.cash.append(cash_float)
-        stats.open_positions.append(len(open_positions))
+        """Append this cycle's equity to the curve (floats, a statistic): O(open positions), called every cycle."""
+        self._equity.record(timestamp)
+
 
 def _timed(name: str, step: Callable, seconds: dict[str, float]) -> Callable:
     """``step``, adding its wall time to ``seconds[name]`` on every call."""

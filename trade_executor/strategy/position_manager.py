@@ -88,6 +88,7 @@ class PositionManager:
         self.minimum_trade_value = minimum_trade_value
         self.timestamp: datetime.datetime | None = None
         self.skipped_trades = 0
+        self.position_type: type[TradingPosition] = TradingPosition  # a backtest's valuation model builds its own kind
         self.planned: list[TradeExecution] = []
         self._committed_cash = ZERO
         self._in_flight_cash: Decimal | None = None
@@ -244,7 +245,7 @@ class PositionManager:
         position = self.get_current_position_for_pair(pair)
         if position is None:
             portfolio = self.state.portfolio
-            position = TradingPosition(
+            position = self.position_type(
                 position_id=portfolio.allocate_position_id(),
                 pair=pair,
                 reserve_currency=self._reserve,

@@ -12,6 +12,7 @@ import pandas as pd
 
 from trade_executor.money import ratio
 from trade_executor.reporting.summary import calculate_summary
+from trade_executor.state import TradingPosition
 
 T0 = pd.Timestamp("2021-01-01 00:00")
 HOUR = pd.Timedelta(hours=1)
@@ -313,8 +314,35 @@ def test_close_in_a_gap_waits_for_the_next_real_candle(backtest, candles):
     position = state.portfolio.closed_positions[buy.position_id]
     assert position.closed_at == at(3)
     # At the gap the position kept its last known price (01:00's open), it was not revalued to a guess.
-    assert state.stats.total_equity[2] == float(Decimal("9000") + Decimal("0.4985") * Decimal("2001"))
+    # Equity is a float statistic: cash and quantity as floats times the float price (money stays exact in the portfolio).
+    assert state.stats.total_equity[2] == 9000.0 + float(Decimal("0.4985")) * 2001.0
     assert state.backtest.skipped_trades == 1
+
+
+def test_a_position_read_by_the_strategy_is_marked_as_every_cycle_would_have_marked_it(backtest, candles):
+    """Backtests mark positions when read, not every cycle: a read gives the cycle's open, over a gap the last one."""
+    index = [T0, T0 + HOUR, T0 + 3 * HOUR, T0 + 4 * HOUR, T0 + 5 * HOUR]  # 02:00 is missing
+    frame = candles([(p, p, p, p) for p in (2000.0, 2001.0, 2003.5, 2004.0, 2010.25)], index=index)
+    result = backtest(
+        """
+        if input.cycle == 0:
+            return pm.open_long(pair, 1000)
+        (position,) = input.state.portfolio.open_positions.values()
+        expected = {1: ("2001.0", 1), 2: ("2001.0", 1), 3: ("2003.5", 3), 4: ("2004.0", 4)}  # 02:00 keeps 01:00's mark
+        if input.cycle in expected:
+            price, hour = expected[input.cycle]
+            assert position.last_token_price == Decimal(price), position.last_token_price
+            assert position.last_pricing_at.hour == hour, position.last_pricing_at
+            assert input.state.portfolio.get_total_equity() == 9000 + Decimal("0.4985") * Decimal(price)
+        return []
+        """,
+        frame,
+        SIMPLE_NO_GAS,
+    )
+    (position,) = result.state.portfolio.open_positions.values()
+    assert type(position) is TradingPosition  # the state returned is plain data
+    assert (position.last_token_price, position.last_pricing_at) == (Decimal("2010.25"), at(5))  # marked at the last cycle
+    assert result.state.stats.total_equity[-1] == 9000.0 + float(Decimal("0.4985")) * 2010.25
 
 
 def test_adjust_position_sells_part_skips_dust_and_never_leaves_dust(backtest, candles, flat_candles):
