@@ -59,9 +59,10 @@ class BacktestPricing:
         """For each cycle, the index of the pair's candle that opens at the cycle's time, or -1 (a gap)."""
         return self._candle_at_cycle[ticker]
 
-    def open_price(self, ticker: str, index: int) -> float:
-        """The open of the pair's candle ``index``, as the float it is stored as (for statistics)."""
-        return self._open[ticker][index]
+    def open_float_now(self, ticker: str) -> float | None:
+        """The open of the pair's candle at the current cycle as a float (statistics), or None in a gap: one call per position per cycle."""
+        index = self._candle_at_cycle[ticker][self.cursor]
+        return self._open[ticker][index] if index >= 0 else None
 
     def decimal_open(self, ticker: str, index: int) -> Decimal:
         """The open of the pair's candle ``index`` as the exact Decimal fills and valuation use."""

@@ -93,11 +93,10 @@ class MarkOnRead:
     def price_float(self, position: TradingPosition) -> float:
         """The position's price now as a float (a statistic): the cycle's candle open unless it traded this cycle."""
         pricing = self.pricing
-        cursor = pricing.cursor
-        if self._marks.traded.get(id(position)) != cursor:
-            index = pricing.candle_indexes(position.pair.ticker)[cursor]
-            if index >= 0:
-                return pricing.open_price(position.pair.ticker, index)
+        if self._marks.traded.get(id(position)) != pricing.cursor:
+            price = pricing.open_float_now(position.pair.ticker)
+            if price is not None:
+                return price
         return float(position.last_token_price)
 
     def settle(self, portfolio: Portfolio) -> None:

@@ -95,18 +95,19 @@ class StrategyCycle:
         """
         pm = self.position_manager
         pm.begin_cycle(timestamp)
-        self.input.timestamp = timestamp
-        self.input.cycle = cycle
+        strategy_input = self.input
+        strategy_input.timestamp = timestamp
+        strategy_input.cycle = cycle
         try:
-            trades = self.strategy.decide_trades(self.input)
+            trades = self.strategy.decide_trades(strategy_input)
             if trades:
                 if not isinstance(trades, list) or not all(isinstance(t, TradeExecution) for t in trades):
                     raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
                 check_returned_trades(trades, pm.planned, self.strategy.decide_trades)
-            elif trades is None or trades == []:
+            elif trades.__class__ is not list:  # an empty list (the usual no-trade cycle) is kept as it is
+                if trades is not None and trades != []:
+                    raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
                 trades = []
-            else:
-                raise StrategyRuntimeError(f"decide_trades must return a list of trades from the position manager (or []), not {type(trades).__name__}: {trades!r:.200}")
         except BaseException as e:
             pm.discard_unreturned([], quietly=True)
             if isinstance(e, SystemExit):  # sys.exit() in a strategy is a strategy bug, not a way to end the run quietly
@@ -114,7 +115,8 @@ class StrategyCycle:
             if isinstance(e, TradeExecutorError) or not isinstance(e, Exception):
                 raise
             raise StrategyRuntimeError(f"decide_trades raised {type(e).__name__} at {_user_location(e, str(self.strategy.path))} (cycle {cycle}, {timestamp}): {e}") from e
-        if len(pm.planned) != len(trades):
+        planned = pm.planned
+        if planned and len(planned) != len(trades):  # nothing planned: nothing returned either (checked above)
             pm.discard_unreturned(trades)
         return trades
 
