@@ -14,6 +14,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
@@ -21,6 +22,7 @@ import requests
 logger = logging.getLogger(__name__)
 
 SENDING = frozenset({"eth_sendRawTransaction", "eth_sendTransaction"})
+CONNECT_ATTEMPTS = 3
 REFUSED = {"code": -32601, "message": "a dress rehearsal never sends a transaction to the real node"}
 
 
@@ -46,7 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(200, json.dumps({"jsonrpc": "2.0", "id": None, "error": REFUSED}).encode())
             return
         try:
-            response = self.server.relay.session().post(self.server.relay.node_url, data=body, headers={"Content-Type": "application/json"}, timeout=self.server.relay.timeout)
+            response = self.server.relay.forward(body)
             self._answer(response.status_code, response.content)
         except requests.RequestException as e:
             self._answer(502, json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": -32000, "message": f"node unreachable ({type(e).__name__})"}}).encode())
@@ -61,6 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # anvil opens many connections at once while it builds the fork's genesis
     relay: NodeRelay
 
     def handle_error(self, request, client_address) -> None:
@@ -89,6 +92,19 @@ class NodeRelay:
         if session is None:
             session = self._local.session = requests.Session()
         return session
+
+    def forward(self, body: bytes) -> requests.Response:
+        """The node's answer to ``body``. Only reads pass the relay, so a connection the node dropped
+        (a keep-alive it closed, a refused connect) is tried again on a new one, twice at most."""
+        for attempt in range(CONNECT_ATTEMPTS):
+            try:
+                return self.session().post(self.node_url, data=body, headers={"Content-Type": "application/json"}, timeout=self.timeout)
+            except requests.ConnectionError:
+                self._local.session = None
+                if attempt == CONNECT_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -112,6 +112,7 @@ class NonceTooLow(JsonRpcError):
 
 
 class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a client opening many connections at once (anvil forking through us) is not refused
     daemon_threads = True  # never keep the interpreter alive...
     block_on_close = True  # ...but server_close() still joins every handler thread
     allow_reuse_address = False

@@ -56,3 +56,15 @@ def test_the_relay_refuses_transactions_and_never_names_the_node():
         unreachable = requests.post(relay.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=5)
         assert unreachable.status_code == 502 and "SECRETKEY" not in unreachable.text
         assert json.loads(unreachable.text)["error"]["message"].startswith("node unreachable")
+
+
+def test_a_read_whose_connection_the_node_dropped_is_asked_again_on_a_new_one():
+    """Seen under load: one dropped connection while anvil built the fork's genesis stopped the whole rehearsal."""
+    from trade_executor.devnet.anvil import Anvil
+    from trade_executor.testing.rpc_proxy import DropResponse, FaultyRpcProxy
+
+    with Anvil() as node, FaultyRpcProxy(node.url) as proxy, NodeRelay(proxy.url + "/v3/SECRETKEY", timeout=5) as relay:
+        proxy.add_fault(DropResponse("eth_chainId", times=2))
+        answer = requests.post(relay.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["result"] == "0x7a69"
+        assert proxy.count("eth_chainId") == 3  # two dropped, the third answered
