@@ -10,7 +10,7 @@ import trade_executor
 PACKAGE = Path(trade_executor.__file__).parent
 
 # Which of our top-level parts each layer may import (besides itself and the leaf modules).
-LEAVES = {"errors", "identifiers", "failpoints", "secrets", "money", "file_errors"}
+LEAVES = {"errors", "identifiers", "failpoints", "secrets", "money", "file_errors", "atomic_files"}
 ALLOWED = {
     "state": set(),
     "market": set(),

@@ -17,8 +17,6 @@ ever counted twice. Readers take only parts below ``next_block``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +26,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from trade_executor.atomic_files import write_atomically
 from trade_executor.errors import DataError, StopError
 from trade_executor.file_errors import explain_os_error
 
@@ -222,23 +221,8 @@ def _metadata_bytes(metadata: PoolMetadata) -> bytes:
 
 
 def _write_atomically(path: Path, content: bytes | pa.Table) -> None:
-    """Temporary file in the same folder, fsync, rename, fsync the folder: the file is whole or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            if isinstance(content, pa.Table):
-                pq.write_table(content, handle, compression="zstd")
-            else:
-                handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    if isinstance(content, pa.Table):
+        sink = pa.BufferOutputStream()
+        pq.write_table(content, sink, compression="zstd")
+        content = sink.getvalue().to_pybytes()
+    write_atomically(content, path)

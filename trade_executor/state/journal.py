@@ -18,6 +18,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from trade_executor.atomic_files import fsync_folder
 from trade_executor.errors import StateError
 
 SUFFIX = ".journal"
@@ -114,11 +115,3 @@ def _cut_back(fd: int, path: Path, size: int) -> None:
             os.ftruncate(fd, size)
     except OSError:
         pass  # the caller reports the first error; a torn tail left here is ignored at load
-
-
-def fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

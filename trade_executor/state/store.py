@@ -9,17 +9,17 @@ cannot read.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import msgspec
 
+from trade_executor.atomic_files import write_atomically
 from trade_executor.errors import StateError
 from trade_executor.state.changes import Record, apply_record
 from trade_executor.state.file_errors import state_file_error
-from trade_executor.state.journal import fsync_folder, journal_path, read_journal
+from trade_executor.state.journal import journal_path, read_journal
 from trade_executor.state.serialisation import snapshot_from_json, state_to_json
 from trade_executor.state.state import State
 
@@ -176,18 +176,3 @@ def file_identity(stat: os.stat_result) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-def write_atomically(data: bytes, target: Path, before_rename: Callable[[], None] | None = None) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if before_rename is not None:
-            before_rename()
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    fsync_folder(target.parent)
