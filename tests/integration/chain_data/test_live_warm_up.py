@@ -148,3 +148,6 @@ def test_live_data_chain_gives_the_candles_of_its_time_frame_not_of_the_cycle(tm
     assert universe.time_frame == pd.Timedelta(hours=1)
     assert set(candles.index.to_series().diff().dropna()) == {pd.Timedelta(hours=1)}
     assert len(candles) >= 100  # at least 100 candles of the hour (was: 100 quarter-hours of 15-minute candles)
+    window = trader.loader.history.history_seconds
+    trader.build_universe()  # the next cycle
+    assert trader.loader.history.history_seconds == window  # the window is widened once, not again every cycle

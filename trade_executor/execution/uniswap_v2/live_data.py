@@ -34,6 +34,7 @@ class ChainMarketDataLoader:
         self.tokens = {symbol.upper(): Web3.to_checksum_address(address) for symbol, address in tokens.items()}
         self.time_frame = time_frame
         self.history = history
+        self._history_in_cycles = history.history_seconds  # the need, sized in candles of the cycle's length
         self._assets: dict[str, AssetIdentifier] = {}
         self.reserve_asset = self.asset(reserve_symbol)
 
@@ -58,7 +59,7 @@ class ChainMarketDataLoader:
         """The pairs' pools, with candles of ``time_frame`` (the cycle's by default) from their own events."""
         frame = time_frame or self.time_frame
         if frame > self.time_frame:  # the history was sized in cycles: as many candles of the longer frame
-            self.history.history_seconds = max(self.history.history_seconds, int(self.history.history_seconds * (frame / self.time_frame)))
+            self.history.history_seconds = max(self.history.history_seconds, int(self._history_in_cycles * (frame / self.time_frame)))
         pairs = {}
         for symbol in symbols:
             pair = self.pair(symbol, Decimal(str(fee)) if not isinstance(fee, dict) else DEFAULT_LP_FEE)
