@@ -96,15 +96,16 @@ class NodeRelay:
     def forward(self, body: bytes) -> requests.Response:
         """The node's answer to ``body``. Only reads pass the relay, so a connection the node dropped
         (a keep-alive it closed, a refused connect) is tried again on a new one, twice at most."""
-        for attempt in range(CONNECT_ATTEMPTS):
+        attempt = 1
+        while True:
             try:
                 return self.session().post(self.node_url, data=body, headers={"Content-Type": "application/json"}, timeout=self.timeout)
             except requests.ConnectionError:
                 self._local.session = None
-                if attempt == CONNECT_ATTEMPTS - 1:
+                if attempt == CONNECT_ATTEMPTS:
                     raise
-                time.sleep(0.1 * (attempt + 1))
-        raise AssertionError("unreachable")
+                time.sleep(0.1 * attempt)
+                attempt += 1
 
     def stop(self) -> None:
         self._server.shutdown()
