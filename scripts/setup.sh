@@ -30,15 +30,15 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 # Test and devnet tools from the npm registry: anvil (a local EVM node), the compiled
-# Uniswap v2 contracts, and solcjs. Backtests do not need them.
+# Uniswap v2 and v3 contracts, and solcjs. Backtests do not need them.
 NPM_STAMP="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
 if [ ! -f "$NPM_STAMP" ]; then
     if command -v npm >/dev/null 2>&1; then
-        echo "Installing anvil, the Uniswap v2 contracts and solc from npm into node_modules" >&2
+        echo "Installing anvil, the Uniswap v2 and v3 contracts and solc from npm into node_modules" >&2
         npm ci --no-audit --no-fund --loglevel=error >&2
         touch "$NPM_STAMP"
     else
-        echo "npm not found: skipping anvil and the Uniswap v2 contracts (needed for live-trading tests and devnet; install Node.js 18+)." >&2
+        echo "npm not found: skipping anvil and the Uniswap v2 and v3 contracts (needed for live-trading tests and devnet; install Node.js 18+)." >&2
     fi
 fi
 
