@@ -1,0 +1,231 @@
+"""A Uniswap v3 pool's swap, simulated step by step on Python integers as UniswapV3Pool.swap runs it.
+
+The pool walks from its price towards the limit one step at a time: each step ends at the next
+initialised tick or at the end of the tick bitmap's 256-tick word (whichever comes first, exactly
+as ``TickBitmap.nextInitializedTickWithinOneWord`` finds it), so the per-step rounding, and so
+the amounts, are the pool's to the unit. Crossing an initialised tick adds its liquidityNet
+(subtracts it going down). No protocol fee is modelled (it changes what LPs get, not the swapper).
+
+Also the price helpers a backtest needs: the sqrt price of a Decimal price, the price of a sqrt
+price, the nearest usable tick, and periphery's LiquidityAmounts.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from math import isqrt
+
+from trade_executor.market.uniswap_v3_math import (
+    MAX_SQRT_RATIO,
+    MAX_TICK,
+    MIN_SQRT_RATIO,
+    MIN_TICK,
+    Q96,
+    UINT128_MAX,
+    UniswapV3MathError,
+    add_delta,
+    compute_swap_step,
+    get_sqrt_ratio_at_tick,
+    get_tick_at_sqrt_ratio,
+    mul_div,
+)
+from trade_executor.money import ratio
+
+
+class TickTable:
+    """A pool's initialised ticks: tick -> liquidityNet, each tick a multiple of ``tick_spacing``."""
+
+    __slots__ = ("tick_spacing", "liquidity_net", "ticks", "_cumulative")
+
+    def __init__(self, tick_spacing: int, liquidity_net: Mapping[int, int]):
+        if tick_spacing <= 0:
+            raise ValueError(f"tick spacing must be positive, got {tick_spacing}")
+        off_grid = [t for t in liquidity_net if t % tick_spacing or not MIN_TICK <= t <= MAX_TICK]
+        if off_grid:
+            raise ValueError(f"ticks {off_grid[:5]} are not usable ticks for spacing {tick_spacing}")
+        self.tick_spacing = tick_spacing
+        self.liquidity_net = dict(liquidity_net)
+        self.ticks = sorted(self.liquidity_net)
+        cumulative, running = [], 0
+        for tick in self.ticks:
+            running += self.liquidity_net[tick]
+            cumulative.append(running)
+        self._cumulative = cumulative
+
+    def liquidity_at(self, tick: int) -> int:
+        """Active liquidity when the pool's current tick is ``tick``: the net of every initialised tick <= it."""
+        index = bisect_right(self.ticks, tick)
+        liquidity = self._cumulative[index - 1] if index else 0
+        if not 0 <= liquidity <= UINT128_MAX:
+            raise ValueError(f"the tick table gives liquidity {liquidity} at tick {tick}: its nets do not add up")
+        return liquidity
+
+    def next_initialized_tick_within_one_word(self, tick: int, lte: bool) -> tuple[int, bool]:
+        """TickBitmap.nextInitializedTickWithinOneWord: the next initialised tick, or the word's end."""
+        spacing = self.tick_spacing
+        compressed = tick // spacing  # rounds towards negative infinity, as the contract does
+        if lte:
+            word_start = (compressed >> 8) << 8
+            index = bisect_right(self.ticks, compressed * spacing) - 1
+            if index >= 0 and self.ticks[index] >= word_start * spacing:
+                return self.ticks[index], True
+            return word_start * spacing, False
+        word_end = (((compressed + 1) >> 8) << 8) + 255
+        index = bisect_left(self.ticks, (compressed + 1) * spacing)
+        if index < len(self.ticks) and self.ticks[index] <= word_end * spacing:
+            return self.ticks[index], True
+        return word_end * spacing, False
+
+
+@dataclass(frozen=True, slots=True)
+class PoolState:
+    """What a swap needs of a pool: slot0's price and tick, the active liquidity, fee and ticks."""
+
+    sqrt_price_x96: int
+    tick: int
+    liquidity: int
+    fee_pips: int
+    ticks: TickTable
+
+
+@dataclass(frozen=True, slots=True)
+class SwapResult:
+    """The pool's deltas (positive: paid into the pool, negative: paid out) and its state after."""
+
+    amount0: int
+    amount1: int
+    sqrt_price_x96: int
+    tick: int
+    liquidity: int
+    ticks_crossed: tuple[int, ...]
+    fee_amount: int  # of the input token, all steps together (what the swapper paid in fees)
+
+
+def pool_at_price(sqrt_price_x96: int, fee_pips: int, ticks: TickTable) -> PoolState:
+    """A pool at ``sqrt_price_x96``: its tick and active liquidity as the contract would hold them."""
+    tick = get_tick_at_sqrt_ratio(sqrt_price_x96)
+    return PoolState(sqrt_price_x96, tick, ticks.liquidity_at(tick), fee_pips, ticks)
+
+
+def swap(state: PoolState, zero_for_one: bool, amount_specified: int, sqrt_price_limit: int) -> SwapResult:
+    """UniswapV3Pool.swap: ``amount_specified`` > 0 is exact input, < 0 exact output.
+
+    Stops when the amount is used up or the price reaches ``sqrt_price_limit`` (then part of the
+    amount is left over, as on chain). Raises UniswapV3MathError where the pool reverts.
+    """
+    if amount_specified == 0:
+        raise UniswapV3MathError("AS", "the swap amount is zero")
+    sqrt_price = state.sqrt_price_x96
+    if zero_for_one:
+        limit_ok = MIN_SQRT_RATIO < sqrt_price_limit < sqrt_price
+    else:
+        limit_ok = sqrt_price < sqrt_price_limit < MAX_SQRT_RATIO
+    if not limit_ok:
+        raise UniswapV3MathError("SPL", f"price limit {sqrt_price_limit} is on the wrong side of {sqrt_price}")
+    exact_input = amount_specified > 0
+    remaining, calculated, fees = amount_specified, 0, 0
+    tick, liquidity, fee_pips, table = state.tick, state.liquidity, state.fee_pips, state.ticks
+    crossed: list[int] = []
+    while remaining != 0 and sqrt_price != sqrt_price_limit:
+        start = sqrt_price
+        tick_next, initialized = table.next_initialized_tick_within_one_word(tick, zero_for_one)
+        tick_next = MIN_TICK if tick_next < MIN_TICK else MAX_TICK if tick_next > MAX_TICK else tick_next
+        sqrt_next = get_sqrt_ratio_at_tick(tick_next)
+        beyond_limit = sqrt_next < sqrt_price_limit if zero_for_one else sqrt_next > sqrt_price_limit
+        target = sqrt_price_limit if beyond_limit else sqrt_next
+        sqrt_price, amount_in, amount_out, fee = compute_swap_step(sqrt_price, target, liquidity, remaining, fee_pips)
+        fees += fee
+        if exact_input:
+            remaining -= amount_in + fee
+            calculated -= amount_out
+        else:
+            remaining += amount_out
+            calculated += amount_in + fee
+        if sqrt_price == sqrt_next:
+            if initialized:
+                net = table.liquidity_net[tick_next]
+                liquidity = add_delta(liquidity, -net if zero_for_one else net)
+                crossed.append(tick_next)
+            tick = tick_next - 1 if zero_for_one else tick_next
+        elif sqrt_price != start:
+            tick = get_tick_at_sqrt_ratio(sqrt_price)
+    used = amount_specified - remaining
+    amount0, amount1 = (used, calculated) if zero_for_one == exact_input else (calculated, used)
+    return SwapResult(amount0, amount1, sqrt_price, tick, liquidity, tuple(crossed), fees)
+
+
+# --- prices and ticks ----------------------------------------------------------------------------
+
+
+def sqrt_price_x96_from_price(price: Decimal, decimals0: int, decimals1: int) -> int:
+    """floor(sqrt(raw price) * 2**96) for ``price`` token1 per token0 in whole tokens, exactly.
+
+    The raw price is price * 10**decimals1 / 10**decimals0 (units per unit); the result is the
+    integer square root of floor(raw * 2**192), which equals floor(sqrt(raw) * 2**96): rounded down.
+    """
+    if not price > 0:
+        raise ValueError(f"price must be positive, got {price}")
+    numerator, denominator = price.as_integer_ratio()
+    return isqrt((numerator * 10**decimals1 << 192) // (denominator * 10**decimals0))
+
+
+def price_from_sqrt_price_x96(sqrt_price_x96: int, decimals0: int, decimals1: int) -> Decimal:
+    """Token1 per token0 in whole tokens, to money.PRICE_DIGITS significant digits."""
+    return ratio(sqrt_price_x96 * sqrt_price_x96 * 10**decimals0, 10**decimals1 << 192)
+
+
+def nearest_usable_tick(tick: int, tick_spacing: int) -> int:
+    """The multiple of ``tick_spacing`` nearest to ``tick`` (halves round up), kept within [MIN_TICK, MAX_TICK]."""
+    if tick_spacing <= 0:
+        raise ValueError(f"tick spacing must be positive, got {tick_spacing}")
+    if not MIN_TICK <= tick <= MAX_TICK:
+        raise ValueError(f"tick {tick} is outside [{MIN_TICK}, {MAX_TICK}]")
+    rounded = (2 * tick + tick_spacing) // (2 * tick_spacing) * tick_spacing
+    if rounded < MIN_TICK:
+        return rounded + tick_spacing
+    if rounded > MAX_TICK:
+        return rounded - tick_spacing
+    return rounded
+
+
+def full_range_ticks(liquidity: int, tick_spacing: int) -> TickTable:
+    """A pool whose only position spans every usable tick: +L at the lowest, -L at the highest."""
+    lowest = -(MAX_TICK // tick_spacing) * tick_spacing
+    return TickTable(tick_spacing, {lowest: liquidity, -lowest: -liquidity})
+
+
+# --- LiquidityAmounts (periphery) ----------------------------------------------------------------
+
+
+def _to_uint128(value: int) -> int:
+    if value > UINT128_MAX:
+        raise UniswapV3MathError("", f"liquidity {value} does not fit in uint128")
+    return value
+
+
+def get_liquidity_for_amount0(sqrt_a: int, sqrt_b: int, amount0: int) -> int:
+    """L that ``amount0`` of token0 gives over [A, B]: amount0 * sqrtA * sqrtB / (sqrtB - sqrtA), rounded down."""
+    if sqrt_a > sqrt_b:
+        sqrt_a, sqrt_b = sqrt_b, sqrt_a
+    return _to_uint128(mul_div(amount0, mul_div(sqrt_a, sqrt_b, Q96), sqrt_b - sqrt_a))
+
+
+def get_liquidity_for_amount1(sqrt_a: int, sqrt_b: int, amount1: int) -> int:
+    """L that ``amount1`` of token1 gives over [A, B]: amount1 / (sqrtB - sqrtA), rounded down."""
+    if sqrt_a > sqrt_b:
+        sqrt_a, sqrt_b = sqrt_b, sqrt_a
+    return _to_uint128(mul_div(amount1, Q96, sqrt_b - sqrt_a))
+
+
+def get_liquidity_for_amounts(sqrt_price: int, sqrt_a: int, sqrt_b: int, amount0: int, amount1: int) -> int:
+    """The most liquidity the two amounts give over [A, B] at the pool's price (LiquidityAmounts)."""
+    if sqrt_a > sqrt_b:
+        sqrt_a, sqrt_b = sqrt_b, sqrt_a
+    if sqrt_price <= sqrt_a:
+        return get_liquidity_for_amount0(sqrt_a, sqrt_b, amount0)
+    if sqrt_price < sqrt_b:
+        return min(get_liquidity_for_amount0(sqrt_price, sqrt_b, amount0), get_liquidity_for_amount1(sqrt_a, sqrt_price, amount1))
+    return get_liquidity_for_amount1(sqrt_a, sqrt_b, amount1)
