@@ -1,8 +1,9 @@
-"""`devnet`: a local chain with Uniswap v2, priced pools and a funded hot wallet, until Ctrl-C."""
+"""`devnet`: a local chain with Uniswap v2 (and v3 with --exchange=uniswap-v3), priced pools and a funded hot wallet, until Ctrl-C."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -52,6 +53,23 @@ MarketSimulatorFlag = Annotated[
         help="Move the ETH-USDC pool along the embedded hourly ETH closes with swaps, one candle per interval.",
     ),
 ]
+
+
+class DevnetExchange(StrEnum):
+    uniswap_v2 = "uniswap-v2"
+    uniswap_v3 = "uniswap-v3"
+
+
+Exchange = Annotated[
+    DevnetExchange,
+    typer.Option(
+        "--exchange",
+        envvar="DEVNET_EXCHANGE",
+        show_envvar=True,
+        case_sensitive=False,
+        help="uniswap-v2: Uniswap v2 only. uniswap-v3: also Uniswap v3 (factory, position manager, SwapRouter02, QuoterV2) with a 0.3% pool per pair on the same tokens.",
+    ),
+]
 SimulatorInterval = Annotated[
     float,
     typer.Option("--simulator-interval", envvar="DEVNET_SIMULATOR_INTERVAL", show_envvar=True, min=0.0, help="Seconds between the market simulator's candles."),
@@ -68,9 +86,10 @@ def devnet(
     env_file: EnvFile = Path("devnet.env"),
     market_simulator: MarketSimulatorFlag = False,
     simulator_interval: SimulatorInterval = 5.0,
+    exchange: Exchange = DevnetExchange.uniswap_v2,
     log_level: LogLevelOption = LogLevel.info,
 ) -> None:
-    """Run a local chain (anvil) with Uniswap v2, priced pools and a funded hot wallet, until Ctrl-C."""
+    """Run a local chain (anvil) with Uniswap v2 (and v3 with --exchange=uniswap-v3), priced pools and a funded hot wallet, until Ctrl-C."""
     setup_logging(log_level.value)
     from web3 import Web3
 
@@ -87,6 +106,7 @@ def devnet(
         env_file=env_file,
         market_simulator=market_simulator,
         simulator_interval=simulator_interval,
+        exchange=exchange.value,
     )
     serve(config, echo=typer.echo)
 

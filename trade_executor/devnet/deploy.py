@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -158,14 +159,7 @@ def deploy_uniswap_v2(
         d.call(web3.eth.contract(address=pair_address, abi=pair_abi).functions.mint(deployer.address))
         pairs[f"{symbol}-{QUOTE}"] = pair_address
 
-    hot_wallet = None
-    if fund_address is not None:
-        hot_wallet = to_checksum_address(fund_address)
-        if fund_usdc > 0:
-            d.call(usdc.functions.mint(hot_wallet, int(fund_usdc * 10**QUOTE_DECIMALS)))
-        if fund_native > 0:
-            d.send_native(hot_wallet, int(fund_native * WEI))
-
+    hot_wallet = fund_hot_wallet(d, usdc, fund_address, fund_usdc, fund_native)
     return DevnetDeployment(
         url=str(getattr(web3.provider, "endpoint_uri", "") or ""),
         chain_id=d.builder.chain_id,
@@ -177,6 +171,18 @@ def deploy_uniswap_v2(
         pairs=pairs,
         hot_wallet=hot_wallet,
     )
+
+
+def fund_hot_wallet(d: Deployer, usdc, fund_address: str | None, fund_usdc: Decimal, fund_native: Decimal) -> str | None:
+    """Mint ``fund_usdc`` USDC to ``fund_address`` and send it ``fund_native`` ETH; return it checksummed (None: no address)."""
+    if fund_address is None:
+        return None
+    hot_wallet = to_checksum_address(fund_address)
+    if fund_usdc > 0:
+        d.call(usdc.functions.mint(hot_wallet, int(fund_usdc * 10**QUOTE_DECIMALS)))
+    if fund_native > 0:
+        d.send_native(hot_wallet, int(fund_native * WEI))
+    return hot_wallet
 
 
 def _check_prices(prices: dict[str, Decimal], liquidity_usd: Decimal) -> None:
@@ -218,10 +224,12 @@ def env_lines(deployment: DevnetDeployment, *, private_key: str | None) -> list[
     return lines
 
 
-def write_env_file(deployment: DevnetDeployment, path: str | Path, *, private_key: str | None) -> Path:
-    """Write a Docker-dialect .env file (KEY=value, no quotes) atomically; owner-only if it holds a key."""
+def write_env_file(deployment: DevnetDeployment, path: str | Path, *, private_key: str | None, extra_lines: Sequence[str] = ()) -> Path:
+    """Write a Docker-dialect .env file (KEY=value, no quotes) atomically; owner-only if it holds a key.
+
+    ``extra_lines`` follow the v2 lines (the Uniswap v3 addresses of ``devnet --exchange=uniswap-v3``)."""
     path = Path(path)
-    text = "\n".join(env_lines(deployment, private_key=private_key)) + "\n"
+    text = "\n".join([*env_lines(deployment, private_key=private_key), *extra_lines]) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

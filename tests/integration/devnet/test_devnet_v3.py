@@ -1,0 +1,171 @@
+"""Uniswap v3 on anvil from the npm artifacts: pools at exact prices, QuoterV2 and SwapRouter02 agree, the CLI's .env.
+
+One v3 deployment per module, on top of the session's anvil and the module's v2 deployment (whose
+WETH, USDC and BTC it reuses, as `devnet --exchange=uniswap-v3` does).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+from decimal import Decimal
+from fractions import Fraction
+from math import isqrt
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from trade_executor.chain.abi import load_abi
+from trade_executor.chain.connection import create_web3
+from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
+from trade_executor.devnet.anvil import free_port
+from trade_executor.devnet.deploy_v3 import (
+    UNISWAP_V3,
+    check_pool_init_code_hash,
+    compute_pool_address,
+    deploy_uniswap_v3,
+    full_range_ticks,
+    load_v3_artifact,
+    ticks_around,
+)
+from trade_executor.devnet.deploy_v3 import pool_key as key_of
+from trade_executor.errors import ConfigurationError
+from trade_executor.market.uniswap_v3_math import get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio
+
+TRADE_EXECUTOR = Path(sys.executable).parent / "trade-executor"
+DECIMALS = {"ETH": 18, "BTC": 8, "USDC": 6}
+FEES = (3000, 500)
+
+
+def contract(web3, name: str, address: str):
+    return web3.eth.contract(address=address, abi=load_v3_artifact(UNISWAP_V3, name)["abi"])
+
+
+@pytest.fixture(scope="module")
+def v3(web3, deployer, deployment, prices, liquidity_usd):
+    return deploy_uniswap_v3(web3, deployer, prices=prices, liquidity_usd=liquidity_usd, fees=FEES, v2=deployment)
+
+
+def test_pools_are_where_the_factory_and_the_periphery_look(web3, v3, deployment):
+    assert set(v3.pools) == {"ETH-USDC-0.3%", "ETH-USDC-0.05%", "BTC-USDC-0.3%", "BTC-USDC-0.05%"}
+    assert (v3.weth, v3.usdc, v3.tokens["BTC"], v3.factory_v2) == (deployment.weth, deployment.usdc, deployment.tokens["BTC"], deployment.factory)
+    factory = contract(web3, "UniswapV3Factory", v3.factory)
+    for key, address in v3.pools.items():
+        base = v3.tokens[key.split("-")[0]]
+        assert factory.functions.getPool(base, v3.usdc, v3.fees[key]).call() == address
+        assert factory.functions.getPool(v3.usdc, base, v3.fees[key]).call() == address
+        assert compute_pool_address(v3.factory, base, v3.usdc, v3.fees[key], v3.pool_init_code_hash) == address
+        pool = contract(web3, "UniswapV3Pool", address)
+        assert pool.functions.fee().call() == v3.fees[key]
+    router = contract(web3, "SwapRouter02", v3.swap_router02)
+    assert (router.functions.factory().call(), router.functions.factoryV2().call(), router.functions.WETH9().call()) == (v3.factory, deployment.factory, v3.weth)
+    assert router.functions.positionManager().call() == v3.position_manager
+    assert contract(web3, "QuoterV2", v3.quoter_v2).functions.factory().call() == v3.factory
+
+
+def test_pools_start_at_exactly_the_computed_square_root_price(web3, v3, prices):
+    manager = contract(web3, "NonfungiblePositionManager", v3.position_manager)
+    for key, address in v3.pools.items():
+        base = key.split("-")[0]
+        pool = contract(web3, "UniswapV3Pool", address)
+        base_is_token0 = pool.functions.token0().call() == v3.tokens[base]
+        # token1 units per token0 unit, exactly; sqrtPriceX96 = floor(sqrt(that * 2**192))
+        raw = Fraction(prices[base]) * 10 ** DECIMALS["USDC"] / 10 ** DECIMALS[base]
+        raw = raw if base_is_token0 else 1 / raw
+        expected = isqrt(raw.numerator * 2**192 // raw.denominator)
+        sqrt_price, tick, *_ = pool.functions.slot0().call()
+        assert sqrt_price == expected == v3.sqrt_prices[key]
+        assert tick == get_tick_at_sqrt_ratio(expected)
+        # Both positions are in range: the pool's active liquidity is their sum.
+        full, concentrated = (manager.functions.positions(token_id).call() for token_id in v3.positions[key])
+        spacing = UNISWAP_V3.fee_tiers[v3.fees[key]]
+        assert (full[5], full[6]) == full_range_ticks(spacing)
+        assert full[5] < concentrated[5] <= tick < concentrated[6] < full[6]
+        assert concentrated[5] % spacing == 0 and concentrated[6] % spacing == 0
+        assert concentrated[7] > full[7] > 0
+        assert pool.functions.liquidity().call() == full[7] + concentrated[7]
+
+
+def test_a_swap_through_swap_router_02_gives_exactly_the_quoter_v2_quote(web3, v3, hot_wallet, prices):
+    key = key_of("ETH", 3000)
+    amount_in = 1_000 * 10**6  # buy ETH for 1,000 USDC
+    quoter = contract(web3, "QuoterV2", v3.quoter_v2)
+    quoted, *_ = quoter.functions.quoteExactInputSingle((v3.usdc, v3.weth, amount_in, v3.fees[key], 0)).call()
+    ideal = Decimal(amount_in) / 10**6 / prices["ETH"] * 10**18
+    assert ideal * Decimal("0.996") < quoted < ideal * Decimal("0.997")  # the 0.3 % fee and a little price impact
+
+    builder = TransactionBuilder(web3, hot_wallet)
+    usdc = web3.eth.contract(address=v3.usdc, abi=load_abi("ERC20"))
+    weth = web3.eth.contract(address=v3.weth, abi=load_abi("ERC20"))
+    send_and_wait(web3, builder.sign_call(usdc.functions.approve(v3.swap_router02, amount_in)))
+    weth_before, usdc_before = weth.functions.balanceOf(hot_wallet.address).call(), usdc.functions.balanceOf(hot_wallet.address).call()
+    router = contract(web3, "SwapRouter02", v3.swap_router02)
+    params = (v3.usdc, v3.weth, v3.fees[key], hot_wallet.address, amount_in, quoted, 0)
+    receipt = send_and_wait(web3, builder.sign_call(router.functions.exactInputSingle(params)))
+    assert receipt["status"] == 1
+    assert weth.functions.balanceOf(hot_wallet.address).call() - weth_before == quoted
+    assert usdc_before - usdc.functions.balanceOf(hot_wallet.address).call() == amount_in
+
+
+def _devnet(tmp_path: Path, *args: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEVNET_") and k != "LOG_LEVEL"}
+    return subprocess.Popen(
+        [str(TRADE_EXECUTOR), "devnet", *args], cwd=tmp_path, env=env,
+        stdout=(tmp_path / "stdout.txt").open("w"), stderr=(tmp_path / "stderr.txt").open("w"), stdin=subprocess.DEVNULL,
+    )
+
+
+def test_devnet_command_with_uniswap_v3_writes_the_v3_addresses(tmp_path, wait_until):
+    port = free_port()
+    process = _devnet(tmp_path, f"--port={port}", "--exchange=uniswap-v3", "--pairs=ETH", "--liquidity-usd=1000000")
+    env_file = tmp_path / "devnet.env"
+    try:
+        def ready() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"trade-executor devnet exited with {process.returncode}: {(tmp_path / 'stderr.txt').read_text()[-2000:]}")
+            return "press Ctrl-C to stop" in (tmp_path / "stdout.txt").read_text()
+
+        wait_until(ready, timeout=60, what="the v3 devnet")
+        values = dotenv_values(env_file)
+        names = ["UNISWAP_V2_FACTORY", "UNISWAP_V2_ROUTER", "UNISWAP_V3_FACTORY", "UNISWAP_V3_POSITION_MANAGER", "UNISWAP_V3_SWAP_ROUTER_02", "UNISWAP_V3_QUOTER_V2", "UNISWAP_V3_POOL_ETH_USDC_3000"]
+        web3 = create_web3(values["JSON_RPC_ANVIL"])
+        printed = (tmp_path / "stdout.txt").read_text()
+        for name in names:
+            assert len(web3.eth.get_code(values[name])) > 0, name
+            assert values[name] in printed, name
+        pool = contract(web3, "UniswapV3Pool", values["UNISWAP_V3_POOL_ETH_USDC_3000"])
+        assert {pool.functions.token0().call(), pool.functions.token1().call()} == {values["WETH"], values["TOKEN_USDC"]}
+        assert values["PRIVATE_KEY"] not in printed
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_devnet_command_refuses_an_unknown_exchange(tmp_path):
+    process = _devnet(tmp_path, f"--port={free_port()}", "--exchange=sushiswap")
+    assert process.wait(timeout=30) != 0
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert "--exchange" in stderr and "uniswap-v2" in stderr and "uniswap-v3" in stderr and "sushiswap" in stderr
+    assert not (tmp_path / "devnet.env").exists()
+
+
+def test_a_pool_bytecode_that_does_not_match_the_periphery_hash_is_refused():
+    stale = dataclasses.replace(UNISWAP_V3, pool_init_code_hash="00" * 32)
+    check_pool_init_code_hash(UNISWAP_V3)  # the pinned npm artifacts belong together
+    with pytest.raises(ConfigurationError, match="compute pool addresses with 0x0000.*Reinstall them with ./scripts/setup.sh"):
+        check_pool_init_code_hash(stale)
+
+
+def test_concentrated_ticks_are_on_the_spacing_around_the_price():
+    sqrt_price = get_sqrt_ratio_at_tick(-198_080)  # ETH at about 2500 USDC, WETH as token0
+    lower, upper = ticks_around(sqrt_price, Decimal("0.1"), 60)
+    assert (lower % 60, upper % 60) == (0, 0)
+    assert get_sqrt_ratio_at_tick(lower) ** 2 <= sqrt_price**2 * Fraction(9, 10) < get_sqrt_ratio_at_tick(lower + 60) ** 2
+    assert get_sqrt_ratio_at_tick(upper - 60) ** 2 <= sqrt_price**2 * Fraction(11, 10) <= get_sqrt_ratio_at_tick(upper) ** 2
