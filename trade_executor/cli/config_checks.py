@@ -192,7 +192,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 # Names an .env file may hold without a warning though no command reads them as an option.
-ALLOWED_PREFIXES = ("JSON_RPC_", "TOKEN_", "PAIR_")  # PAIR_<BASE>_<QUOTE>: pool addresses the devnet writes, for people
+ALLOWED_PREFIXES = ("JSON_RPC_", "TOKEN_", "PAIR_", "UNISWAP_V3_")  # PAIR_<BASE>_<QUOTE>: pool addresses the devnet writes, for people;
+# UNISWAP_V3_*: the v3 addresses `devnet --exchange=uniswap-v3` writes, which no command reads yet
 ALLOWED_NAMES = frozenset({"DOMAIN_NAME", "TRADE_EXECUTOR_VERSION", "CHAIN_ID", "WETH", "COMPOSE_PROJECT_NAME", "TZ", "PYTHONUNBUFFERED", "PYTHONWARNINGS"})
 
 

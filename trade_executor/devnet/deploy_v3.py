@@ -184,16 +184,8 @@ def deploy_uniswap_v3(
     tokens = _tokens(d, prices, v2, decimals)
     weth, usdc = tokens[NATIVE] if NATIVE in tokens else _weth(d, v2), tokens[QUOTE]
 
-    factory = d.deploy(load_v3_artifact(exchange, "UniswapV3Factory"))
-    if set(exchange.fee_tiers) - {500, 3000, 10000}:  # the factory enables these three in its constructor
-        for fee, spacing in exchange.fee_tiers.items():
-            if factory.functions.feeAmountTickSpacing(fee).call() == 0:
-                d.call(factory.functions.enableFeeAmount(fee, spacing))
-    # The token descriptor only renders tokenURI: a placeholder address does for a devnet.
-    manager = d.deploy(load_v3_artifact(exchange, "NonfungiblePositionManager"), factory.address, weth.address, ZERO_ADDRESS)
     factory_v2 = v2.factory if v2 is not None else None
-    router = d.deploy(load_v3_artifact(exchange, "SwapRouter02"), factory_v2 or ZERO_ADDRESS, factory.address, manager.address, weth.address)
-    quoter = d.deploy(load_v3_artifact(exchange, "QuoterV2"), factory.address, weth.address)
+    factory, manager, router, quoter = _deploy_contracts(d, exchange, weth.address, factory_v2)
 
     pools, pool_fees, positions, sqrt_prices = {}, {}, {}, {}
     approved: set[str] = set()
@@ -236,6 +228,19 @@ def deploy_uniswap_v3(
         sqrt_prices=sqrt_prices,
         hot_wallet=hot_wallet,
     )
+
+
+def _deploy_contracts(d: Deployer, exchange: V3Exchange, weth: str, factory_v2: str | None) -> tuple:
+    """The factory (with every fee tier of ``exchange`` enabled), position manager, SwapRouter02 and QuoterV2."""
+    factory = d.deploy(load_v3_artifact(exchange, "UniswapV3Factory"))
+    for fee, spacing in exchange.fee_tiers.items():  # the constructor enables 500, 3000 and 10000 only
+        if factory.functions.feeAmountTickSpacing(fee).call() == 0:
+            d.call(factory.functions.enableFeeAmount(fee, spacing))
+    # The token descriptor only renders tokenURI: a placeholder address does for a devnet.
+    manager = d.deploy(load_v3_artifact(exchange, "NonfungiblePositionManager"), factory.address, weth, ZERO_ADDRESS)
+    router = d.deploy(load_v3_artifact(exchange, "SwapRouter02"), factory_v2 or ZERO_ADDRESS, factory.address, manager.address, weth)
+    quoter = d.deploy(load_v3_artifact(exchange, "QuoterV2"), factory.address, weth)
+    return factory, manager, router, quoter
 
 
 class _PoolSetup:

@@ -22,6 +22,7 @@ from dotenv import dotenv_values
 from trade_executor.chain.abi import load_abi
 from trade_executor.chain.connection import create_web3
 from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
+from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import free_port
 from trade_executor.devnet.deploy_v3 import (
     UNISWAP_V3,
@@ -38,7 +39,7 @@ from trade_executor.market.uniswap_v3_math import get_sqrt_ratio_at_tick, get_ti
 
 TRADE_EXECUTOR = Path(sys.executable).parent / "trade-executor"
 DECIMALS = {"ETH": 18, "BTC": 8, "USDC": 6}
-FEES = (3000, 500)
+FEES = (3000, 500, 100, 10000)  # every tier; 100 (0.01 %) is not enabled by the factory constructor
 
 
 def contract(web3, name: str, address: str):
@@ -51,7 +52,7 @@ def v3(web3, deployer, deployment, prices, liquidity_usd):
 
 
 def test_pools_are_where_the_factory_and_the_periphery_look(web3, v3, deployment):
-    assert set(v3.pools) == {"ETH-USDC-0.3%", "ETH-USDC-0.05%", "BTC-USDC-0.3%", "BTC-USDC-0.05%"}
+    assert set(v3.pools) == {f"{base}-USDC-{fee}" for base in ("ETH", "BTC") for fee in ("0.3%", "0.05%", "0.01%", "1%")}
     assert (v3.weth, v3.usdc, v3.tokens["BTC"], v3.factory_v2) == (deployment.weth, deployment.usdc, deployment.tokens["BTC"], deployment.factory)
     factory = contract(web3, "UniswapV3Factory", v3.factory)
     for key, address in v3.pools.items():
@@ -111,6 +112,17 @@ def test_a_swap_through_swap_router_02_gives_exactly_the_quoter_v2_quote(web3, v
     assert usdc_before - usdc.functions.balanceOf(hot_wallet.address).call() == amount_in
 
 
+def test_without_v2_it_deploys_its_own_tokens_and_funds_the_hot_wallet(web3, deployer):
+    wallet, _key = HotWallet.create()
+    alone = deploy_uniswap_v3(web3, deployer, prices={"ETH": Decimal("2500")}, liquidity_usd=Decimal(100_000), fees=(500,), fund_address=wallet.address)
+    assert alone.factory_v2 is None and set(alone.pools) == {"ETH-USDC-0.05%"} and alone.hot_wallet == wallet.address
+    router = contract(web3, "SwapRouter02", alone.swap_router02)
+    assert router.functions.factoryV2().call() == "0x0000000000000000000000000000000000000000"
+    assert router.functions.WETH9().call() == alone.weth == alone.tokens["ETH"]
+    assert web3.eth.contract(address=alone.usdc, abi=load_abi("ERC20")).functions.balanceOf(wallet.address).call() == 10_000 * 10**6
+    assert web3.eth.get_balance(wallet.address) == 10 * 10**18
+
+
 def _devnet(tmp_path: Path, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEVNET_") and k != "LOG_LEVEL"}
     return subprocess.Popen(
@@ -140,6 +152,8 @@ def test_devnet_command_with_uniswap_v3_writes_the_v3_addresses(tmp_path, wait_u
         pool = contract(web3, "UniswapV3Pool", values["UNISWAP_V3_POOL_ETH_USDC_3000"])
         assert {pool.functions.token0().call(), pool.functions.token1().call()} == {values["WETH"], values["TOKEN_USDC"]}
         assert values["PRIVATE_KEY"] not in printed
+        hello = subprocess.run([str(TRADE_EXECUTOR), f"--env-file={env_file}", "hello"], capture_output=True, text=True, timeout=60)
+        assert hello.returncode == 0 and "not a variable" not in hello.stdout + hello.stderr  # the v3 names are known to the env checks
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
     finally:
