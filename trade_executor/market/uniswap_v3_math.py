@@ -12,6 +12,8 @@ Names follow the Solidity ones in snake case, so a reader can put the two side b
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 MIN_TICK = -887272
 MAX_TICK = 887272
 MIN_SQRT_RATIO = 4295128739
@@ -26,13 +28,26 @@ PIPS = 1_000_000  # fee denominator: 3000 pips = 0.3%
 
 # sqrt(1.0001) ** -(2 ** i) as Q128.128, for the bits of |tick| (TickMath's table).
 _TICK_FACTORS = (
-    0xFFFCB933BD6FAD37AA2D162D1A594001, 0xFFF97272373D413259A46990580E213A, 0xFFF2E50F5F656932EF12357CF3C7FDCC,
-    0xFFE5CACA7E10E4E61C3624EAA0941CD0, 0xFFCB9843D60F6159C9DB58835C926644, 0xFF973B41FA98C081472E6896DFB254C0,
-    0xFF2EA16466C96A3843EC78B326B52861, 0xFE5DEE046A99A2A811C461F1969C3053, 0xFCBE86C7900A88AEDCFFC83B479AA3A4,
-    0xF987A7253AC413176F2B074CF7815E54, 0xF3392B0822B70005940C7A398E4B70F3, 0xE7159475A2C29B7443B29C7FA6E889D9,
-    0xD097F3BDFD2022B8845AD8F792AA5825, 0xA9F746462D870FDF8A65DC1F90E061E5, 0x70D869A156D2A1B890BB3DF62BAF32F7,
-    0x31BE135F97D08FD981231505542FCFA6, 0x9AA508B5B7A84E1C677DE54F3E99BC9, 0x5D6AF8DEDB81196699C329225EE604,
-    0x2216E584F5FA1EA926041BEDFE98, 0x48A170391F7DC42444E8FA2,
+    0xFFFCB933BD6FAD37AA2D162D1A594001,
+    0xFFF97272373D413259A46990580E213A,
+    0xFFF2E50F5F656932EF12357CF3C7FDCC,
+    0xFFE5CACA7E10E4E61C3624EAA0941CD0,
+    0xFFCB9843D60F6159C9DB58835C926644,
+    0xFF973B41FA98C081472E6896DFB254C0,
+    0xFF2EA16466C96A3843EC78B326B52861,
+    0xFE5DEE046A99A2A811C461F1969C3053,
+    0xFCBE86C7900A88AEDCFFC83B479AA3A4,
+    0xF987A7253AC413176F2B074CF7815E54,
+    0xF3392B0822B70005940C7A398E4B70F3,
+    0xE7159475A2C29B7443B29C7FA6E889D9,
+    0xD097F3BDFD2022B8845AD8F792AA5825,
+    0xA9F746462D870FDF8A65DC1F90E061E5,
+    0x70D869A156D2A1B890BB3DF62BAF32F7,
+    0x31BE135F97D08FD981231505542FCFA6,
+    0x9AA508B5B7A84E1C677DE54F3E99BC9,
+    0x5D6AF8DEDB81196699C329225EE604,
+    0x2216E584F5FA1EA926041BEDFE98,
+    0x48A170391F7DC42444E8FA2,
 )
 _LOG_SQRT10001 = 255738958999603826347141  # 2**64 / log2(sqrt(1.0001)): Q64.64 log2 -> Q128.128 tick
 _TICK_LOW_ERROR = 3402992956809132418596140100660247210
@@ -78,18 +93,41 @@ def div_rounding_up(x: int, y: int) -> int:
 # --- TickMath ------------------------------------------------------------------------------------
 
 
+def _low_bits_table(bits: int) -> tuple[int, ...]:
+    """The Q128.128 ratio after TickMath's first ``bits`` steps, for every value of those bits.
+
+    TickMath multiplies in the factors from the lowest bit up, truncating after each, so the
+    intermediate after the low bits depends on those bits only: a table gives it exactly.
+    """
+    table = []
+    for low in range(1 << bits):
+        ratio = _TICK_FACTORS[0] if low & 1 else Q128
+        for index in range(1, bits):
+            if low >> index & 1:
+                ratio = (ratio * _TICK_FACTORS[index]) >> 128
+        table.append(ratio)
+    return tuple(table)
+
+
+_LOW_BITS = 10
+_LOW_TABLE = _low_bits_table(_LOW_BITS)
+_LOW_MASK = (1 << _LOW_BITS) - 1
+_HIGH_FACTORS = tuple((1 << index, factor) for index, factor in enumerate(_TICK_FACTORS) if index >= _LOW_BITS)
+_LOG_BITS = tuple(1 << shift for shift in range(63, 49, -1))
+
+
+@lru_cache(maxsize=16384)  # a backtest's swaps step to the same word edges and ticks again and again
 def get_sqrt_ratio_at_tick(tick: int) -> int:
     """sqrt(1.0001 ** tick) * 2**96, rounded up from the Q128.128 intermediate as TickMath does."""
     abs_tick = -tick if tick < 0 else tick
     if abs_tick > MAX_TICK:
         raise UniswapV3MathError("T", f"tick {tick} is outside [{MIN_TICK}, {MAX_TICK}]")
-    ratio = _TICK_FACTORS[0] if abs_tick & 1 else Q128
-    bit, index = 2, 1
-    while bit <= abs_tick:
+    ratio = _LOW_TABLE[abs_tick & _LOW_MASK]
+    for bit, factor in _HIGH_FACTORS:
+        if bit > abs_tick:
+            break
         if abs_tick & bit:
-            ratio = (ratio * _TICK_FACTORS[index]) >> 128
-        bit <<= 1
-        index += 1
+            ratio = (ratio * factor) >> 128
     if tick > 0:
         ratio = UINT256_MAX // ratio
     return (ratio >> 32) + (1 if ratio & 0xFFFFFFFF else 0)
@@ -106,11 +144,11 @@ def get_tick_at_sqrt_ratio(sqrt_price_x96: int) -> int:
     msb = ratio.bit_length() - 1
     r = ratio >> (msb - 127) if msb >= 128 else ratio << (127 - msb)
     log_2 = (msb - 128) << 64
-    for shift in range(63, 49, -1):  # 14 fractional bits by repeated squaring
+    for bit in _LOG_BITS:  # 14 fractional bits of log2 by repeated squaring
         r = (r * r) >> 127
-        f = r >> 128
-        log_2 |= f << shift
-        r >>= f
+        if r >> 128:
+            log_2 |= bit
+            r >>= 1
     log_sqrt10001 = log_2 * _LOG_SQRT10001
     tick_low = (log_sqrt10001 - _TICK_LOW_ERROR) >> 128
     tick_high = (log_sqrt10001 + _TICK_HIGH_ERROR) >> 128
@@ -218,27 +256,7 @@ def compute_swap_step(
     """
     zero_for_one = sqrt_p >= sqrt_target
     exact_in = amount_remaining >= 0
-    amount_in = amount_out = 0
-    if exact_in:
-        remaining_less_fee = amount_remaining * (PIPS - fee_pips) // PIPS
-        if zero_for_one:
-            amount_in = get_amount0_delta(sqrt_target, sqrt_p, liquidity, True)
-        else:
-            amount_in = get_amount1_delta(sqrt_p, sqrt_target, liquidity, True)
-        if remaining_less_fee >= amount_in:
-            sqrt_next = sqrt_target
-        else:
-            sqrt_next = get_next_sqrt_price_from_input(sqrt_p, liquidity, remaining_less_fee, zero_for_one)
-    else:
-        if zero_for_one:
-            amount_out = get_amount1_delta(sqrt_target, sqrt_p, liquidity, False)
-        else:
-            amount_out = get_amount0_delta(sqrt_p, sqrt_target, liquidity, False)
-        if -amount_remaining >= amount_out:
-            sqrt_next = sqrt_target
-        else:
-            sqrt_next = get_next_sqrt_price_from_output(sqrt_p, liquidity, -amount_remaining, zero_for_one)
-
+    sqrt_next, amount_in, amount_out = _step_end(sqrt_p, sqrt_target, liquidity, amount_remaining, fee_pips, zero_for_one)
     reached = sqrt_next == sqrt_target
     if zero_for_one:
         if not (reached and exact_in):
@@ -258,3 +276,29 @@ def compute_swap_step(
     else:
         fee_amount = mul_div_rounding_up(amount_in, fee_pips, PIPS - fee_pips)
     return sqrt_next, amount_in, amount_out, fee_amount
+
+
+def _step_end(
+    sqrt_p: int, sqrt_target: int, liquidity: int, amount_remaining: int, fee_pips: int, zero_for_one: bool
+) -> tuple[int, int, int]:
+    """Where a step ends: the target if the amount gets there, else the price the amount reaches.
+
+    Also the amount in (exact input) or out (exact output) to the target, which computeSwapStep
+    keeps when the target is reached; the other amount is 0 here.
+    """
+    if amount_remaining >= 0:
+        remaining_less_fee = amount_remaining * (PIPS - fee_pips) // PIPS
+        if zero_for_one:
+            amount_in = get_amount0_delta(sqrt_target, sqrt_p, liquidity, True)
+        else:
+            amount_in = get_amount1_delta(sqrt_p, sqrt_target, liquidity, True)
+        if remaining_less_fee >= amount_in:
+            return sqrt_target, amount_in, 0
+        return get_next_sqrt_price_from_input(sqrt_p, liquidity, remaining_less_fee, zero_for_one), amount_in, 0
+    if zero_for_one:
+        amount_out = get_amount1_delta(sqrt_target, sqrt_p, liquidity, False)
+    else:
+        amount_out = get_amount0_delta(sqrt_p, sqrt_target, liquidity, False)
+    if -amount_remaining >= amount_out:
+        return sqrt_target, 0, amount_out
+    return get_next_sqrt_price_from_output(sqrt_p, liquidity, -amount_remaining, zero_for_one), 0, amount_out

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from math import isqrt
+from typing import NamedTuple
 
 from trade_executor.market.uniswap_v3_math import (
     MAX_SQRT_RATIO,
@@ -80,8 +81,7 @@ class TickTable:
         return word_end * spacing, False
 
 
-@dataclass(frozen=True, slots=True)
-class PoolState:
+class PoolState(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass: one per backtest fill
     """What a swap needs of a pool: slot0's price and tick, the active liquidity, fee and ticks."""
 
     sqrt_price_x96: int
@@ -91,17 +91,21 @@ class PoolState:
     ticks: TickTable
 
 
-@dataclass(frozen=True, slots=True)
-class SwapResult:
+class SwapResult(NamedTuple):
     """The pool's deltas (positive: paid into the pool, negative: paid out) and its state after."""
 
     amount0: int
     amount1: int
     sqrt_price_x96: int
-    tick: int
     liquidity: int
     ticks_crossed: tuple[int, ...]
     fee_amount: int  # of the input token, all steps together (what the swapper paid in fees)
+    end_tick: int | None  # None: the swap ended inside a range; ``tick`` works it out when asked
+
+    @property
+    def tick(self) -> int:
+        """slot0.tick after the swap (computed on demand: a backtest fill never needs it)."""
+        return self.end_tick if self.end_tick is not None else get_tick_at_sqrt_ratio(self.sqrt_price_x96)
 
 
 def pool_at_price(sqrt_price_x96: int, fee_pips: int, ticks: TickTable) -> PoolState:
@@ -127,9 +131,12 @@ def swap(state: PoolState, zero_for_one: bool, amount_specified: int, sqrt_price
         raise UniswapV3MathError("SPL", f"price limit {sqrt_price_limit} is on the wrong side of {sqrt_price}")
     exact_input = amount_specified > 0
     remaining, calculated, fees = amount_specified, 0, 0
-    tick, liquidity, fee_pips, table = state.tick, state.liquidity, state.fee_pips, state.ticks
+    tick: int | None = state.tick
+    liquidity, fee_pips, table = state.liquidity, state.fee_pips, state.ticks
     crossed: list[int] = []
     while remaining != 0 and sqrt_price != sqrt_price_limit:
+        if tick is None:
+            tick = get_tick_at_sqrt_ratio(sqrt_price)
         start = sqrt_price
         tick_next, initialized = table.next_initialized_tick_within_one_word(tick, zero_for_one)
         tick_next = MIN_TICK if tick_next < MIN_TICK else MAX_TICK if tick_next > MAX_TICK else tick_next
@@ -151,18 +158,19 @@ def swap(state: PoolState, zero_for_one: bool, amount_specified: int, sqrt_price
                 crossed.append(tick_next)
             tick = tick_next - 1 if zero_for_one else tick_next
         elif sqrt_price != start:
-            tick = get_tick_at_sqrt_ratio(sqrt_price)
+            tick = None  # getTickAtSqrtRatio, put off: a step that ends inside a range is almost always the last
     used = amount_specified - remaining
     amount0, amount1 = (used, calculated) if zero_for_one == exact_input else (calculated, used)
-    return SwapResult(amount0, amount1, sqrt_price, tick, liquidity, tuple(crossed), fees)
+    return SwapResult(amount0, amount1, sqrt_price, liquidity, tuple(crossed), fees, tick)
 
 
 # --- prices and ticks ----------------------------------------------------------------------------
 
 
-def sqrt_price_x96_from_price(price: Decimal, decimals0: int, decimals1: int) -> int:
+def sqrt_price_x96_from_price(price: Decimal | Fraction, decimals0: int, decimals1: int) -> int:
     """floor(sqrt(raw price) * 2**96) for ``price`` token1 per token0 in whole tokens, exactly.
 
+    A Fraction is taken too, so that the inverse of a Decimal price stays exact (1 / Fraction(price)).
     The raw price is price * 10**decimals1 / 10**decimals0 (units per unit); the result is the
     integer square root of floor(raw * 2**192), which equals floor(sqrt(raw) * 2**96): rounded down.
     """
@@ -193,8 +201,13 @@ def nearest_usable_tick(tick: int, tick_spacing: int) -> int:
 
 def full_range_ticks(liquidity: int, tick_spacing: int) -> TickTable:
     """A pool whose only position spans every usable tick: +L at the lowest, -L at the highest."""
+    if tick_spacing <= 0 or not 0 <= liquidity <= UINT128_MAX:
+        raise ValueError(f"a full-range pool needs a positive spacing and a uint128 liquidity, got {tick_spacing}, {liquidity}")
     lowest = -(MAX_TICK // tick_spacing) * tick_spacing
-    return TickTable(tick_spacing, {lowest: liquidity, -lowest: -liquidity})
+    table = TickTable.__new__(TickTable)  # built directly: a backtest builds one per fill
+    table.tick_spacing, table.liquidity_net = tick_spacing, {lowest: liquidity, -lowest: -liquidity}
+    table.ticks, table._cumulative = [lowest, -lowest], [liquidity, 0]
+    return table
 
 
 # --- LiquidityAmounts (periphery) ----------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""Backtest fills from a Uniswap v3 pool: the pool's own integer swap at the mid price.
+
+Each fill builds the pool at the candle's mid price (sqrtPriceX96 = floor(sqrt(raw price) * 2**96)
+from the Decimal price and the tokens' decimals; token0 is the token with the lower address, as
+the factory orders them) and runs ``market.uniswap_v3_swap.swap`` with exact input, so amounts,
+fee and price impact are what that pool would give, to the token unit.
+
+Where the active liquidity L comes from, in order:
+
+- a tick -> liquidityNet table (``liquidity_net``, ticks on the pool's spacing): L is the sum of
+  the nets at or below the pool's tick, and a large swap crosses each initialised tick with that
+  range's liquidity, as the pool does;
+- otherwise a USD depth: the ``liquidity`` the backtest passes (a candle's liquidity column) or
+  ``liquidity_usd``. It means what it means for the constant-product model: the USD value of the
+  quote side of a v2 pool. The same L, L = sqrt(base units * quote units), is then held by one
+  full-range position: L = quote units / sqrt(raw quote-per-base price), i.e. quote_units * 2**96
+  / sqrtPriceX96 when base is token0, quote_units * sqrtPriceX96 / 2**96 when it is token1 (both
+  rounded down). So a v3 pool of the same depth fills like the v2 pool (see the tests), and a
+  concentrated pool is described by the depth of the v2 pool it is as deep as, in its range.
+  Approximated: with a constant depth a swap never leaves the range.
+
+The fee tier (pips, 3000 = 0.3%) is the pair's: its ``fee_tier`` if the identifier carries one,
+else its ``fee`` fraction when that is a whole number of pips, else the constructor's ``fee_pips``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from math import isqrt
+from typing import NamedTuple
+
+from trade_executor.errors import ConfigurationError
+from trade_executor.execution.fill_models import Fill
+from trade_executor.identifiers import TradingPairIdentifier
+from trade_executor.market.uniswap_v3_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO, PIPS, Q96, get_tick_at_sqrt_ratio
+from trade_executor.market.uniswap_v3_swap import PoolState, TickTable, full_range_ticks, swap
+from trade_executor.money import from_units, quantize_down, ratio, to_units
+
+CONCENTRATED_LIQUIDITY = "concentrated_liquidity"
+TICK_SPACINGS = {100: 1, 500: 10, 2500: 50, 3000: 60, 10000: 200}  # Uniswap v3's tiers and PancakeSwap's 0.25%
+Q192 = 1 << 192
+
+
+class _Pool(NamedTuple):
+    fee_pips: int
+    tick_spacing: int
+    base_is_token0: bool  # the factory orders tokens by address
+    base_scale: int  # 10 ** decimals
+    quote_scale: int
+    depth_units: int  # the constructor's liquidity_usd in quote units (0: none)
+
+
+class ConcentratedLiquidityFillModel:
+    """Fills as a Uniswap v3 pool of the pair's fee tier at the mid price would give them."""
+
+    name = CONCENTRATED_LIQUIDITY
+
+    def __init__(
+        self,
+        fee_pips: int = 3000,
+        liquidity_usd: Decimal | None = None,
+        *,
+        tick_spacing: int | None = None,
+        liquidity_net: Mapping[int, int] | None = None,
+    ):
+        if not 0 <= fee_pips < PIPS:
+            raise ConfigurationError(f"fee_pips must be in [0, {PIPS}), got {fee_pips} (3000 is 0.3%)")
+        self.fee_pips = fee_pips
+        self.liquidity_usd = liquidity_usd
+        self.tick_spacing = tick_spacing
+        self.table = TickTable(tick_spacing or TICK_SPACINGS.get(fee_pips, 60), liquidity_net) if liquidity_net else None
+        self._pools: dict[int, tuple[TradingPairIdentifier, _Pool]] = {}  # by id: hashing a pair costs more than a swap
+
+    def buy(self, pair: TradingPairIdentifier, mid_price: Decimal, quote_in: Decimal, liquidity: Decimal | None) -> Fill:
+        base_dec, quote_dec = pair.base.decimals, pair.quote.decimals
+        used, amount_out, fee, (pn, pd), fee_pips = self._swap(pair, mid_price, to_units(quote_in, quote_dec), liquidity, True)
+        numerator, denominator = used * (PIPS - fee_pips) * pd, PIPS * pn  # ideal base out: fee paid, no impact
+        impact = ratio(numerator - amount_out * denominator, amount_out * denominator) if amount_out else Decimal(1)
+        return Fill(from_units(amount_out, base_dec), from_units(used, quote_dec), from_units(fee, quote_dec), impact)
+
+    def sell(self, pair: TradingPairIdentifier, mid_price: Decimal, base_in: Decimal, liquidity: Decimal | None) -> Fill:
+        base_dec, quote_dec = pair.base.decimals, pair.quote.decimals
+        used, amount_out, fee, (pn, pd), fee_pips = self._swap(pair, mid_price, to_units(base_in, base_dec), liquidity, False)
+        numerator, denominator = used * (PIPS - fee_pips) * pn, PIPS * pd  # ideal quote out
+        impact = ratio(numerator - amount_out * denominator, numerator) if amount_out else Decimal(1)
+        lp_fee = quantize_down(from_units(fee, base_dec) * mid_price, quote_dec)
+        return Fill(from_units(used, base_dec), from_units(amount_out, quote_dec), lp_fee, impact)
+
+    def describe(self) -> str:
+        if self.table is not None:
+            source = f"{len(self.table.ticks)} initialised ticks"
+        elif self.liquidity_usd:
+            source = f"${self.liquidity_usd:,.0f} quote-side depth"
+        else:
+            source = "depth from data"
+        return f"concentrated liquidity (Uniswap v3 swap maths), pair fee tier, {source}"
+
+    # --- the pool ---------------------------------------------------------------------------------
+
+    def _pool_of(self, pair: TradingPairIdentifier) -> _Pool:
+        """What of the pool does not move with the price, worked out once per pair."""
+        entry = self._pools.get(id(pair))
+        if entry is not None and entry[0] is pair:
+            return entry[1]
+        fee_pips = _fee_pips(pair, self.fee_pips)
+        spacing = self.table.tick_spacing if self.table else self.tick_spacing or TICK_SPACINGS.get(fee_pips, 60)
+        base_is_token0 = pair.base.address.lower() < pair.quote.address.lower()
+        depth_units = to_units(self.liquidity_usd, pair.quote.decimals) if self.liquidity_usd and self.liquidity_usd > 0 else 0
+        pool = _Pool(fee_pips, spacing, base_is_token0, 10**pair.base.decimals, 10**pair.quote.decimals, depth_units)
+        self._pools[id(pair)] = (pair, pool)
+        return pool
+
+    def _swap(
+        self, pair: TradingPairIdentifier, mid_price: Decimal, amount_in: int, liquidity: Decimal | None, quote_in: bool
+    ) -> tuple[int, int, int, tuple[int, int], int]:
+        """(input used, output, fee in input units, the pool's raw quote-per-base price as a fraction, fee pips)."""
+        if amount_in <= 0:
+            raise ValueError(f"amount_in must be positive, got {amount_in}")
+        pool = self._pool_of(pair)
+        # sqrt_price_x96_from_price of the price (base is token0) or of its inverse, inline to stay exact and quick
+        numerator, denominator = mid_price.as_integer_ratio()  # quote per base, whole tokens
+        if pool.base_is_token0:
+            sqrt_price = isqrt((numerator * pool.quote_scale << 192) // (denominator * pool.base_scale))
+            quote_per_base = (sqrt_price * sqrt_price, Q192)
+        else:
+            sqrt_price = isqrt((denominator * pool.base_scale << 192) // (numerator * pool.quote_scale))
+            quote_per_base = (Q192, sqrt_price * sqrt_price)
+        tick = get_tick_at_sqrt_ratio(sqrt_price)
+        if self.table is not None:
+            table, active = self.table, self.table.liquidity_at(tick)
+        else:
+            depth_units = (
+                pool.depth_units
+                if liquidity is None and pool.depth_units
+                else to_units(self._depth(pair, liquidity), pair.quote.decimals)
+            )
+            active = depth_units * Q96 // sqrt_price if pool.base_is_token0 else depth_units * sqrt_price // Q96
+            table = full_range_ticks(active, pool.tick_spacing)
+        zero_for_one = quote_in != pool.base_is_token0  # token0 goes in
+        limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+        result = swap(PoolState(sqrt_price, tick, active, pool.fee_pips, table), zero_for_one, amount_in, limit)
+        used, out = (result.amount0, -result.amount1) if zero_for_one else (result.amount1, -result.amount0)
+        return used, out, result.fee_amount, quote_per_base, pool.fee_pips
+
+    def _depth(self, pair: TradingPairIdentifier, liquidity: Decimal | None) -> Decimal:
+        value = liquidity if liquidity is not None else self.liquidity_usd
+        if value is None or value <= 0:
+            raise ConfigurationError(
+                f"The concentrated-liquidity fill model needs the depth of {pair.ticker}: give the candles a 'liquidity' "
+                "column, or set the model's liquidity_usd (the USD value of the quote side of a v2 pool as deep), "
+                "or give it a tick -> liquidityNet table."
+            )
+        return value
+
+
+def _fee_pips(pair: TradingPairIdentifier, default: int) -> int:
+    tier = getattr(pair, "fee_tier", None)
+    if isinstance(tier, int) and 0 <= tier < PIPS:
+        return tier
+    pips = pair.fee * PIPS
+    return int(pips) if pips == pips.to_integral_value() and 0 <= pips < PIPS else default
