@@ -9,7 +9,8 @@ Where the active liquidity L comes from, in order:
 
 - a tick -> liquidityNet table (``liquidity_net``, ticks on the pool's spacing): L is the sum of
   the nets at or below the pool's tick, and a large swap crosses each initialised tick with that
-  range's liquidity, as the pool does;
+  range's liquidity, as the pool does. The ticks are one pool's (absolute ticks of its token
+  order), so a model with a table serves the pair of that pool;
 - otherwise a USD depth: the ``liquidity`` the backtest passes (a candle's liquidity column) or
   ``liquidity_usd``. It means what it means for the constant-product model: the USD value of the
   quote side of a v2 pool. The same L, L = sqrt(base units * quote units), is then held by one
@@ -21,6 +22,8 @@ Where the active liquidity L comes from, in order:
 
 The fee tier (pips, 3000 = 0.3%) is the pair's: its ``fee_tier`` if the identifier carries one,
 else its ``fee`` fraction when that is a whole number of pips, else the constructor's ``fee_pips``.
+``lp_fee`` is the fee the pool took (in the input token; a sell's is valued at the mid price), and
+``price_impact`` is measured as the v2 model measures it: against the mid price, fee excluded.
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ from trade_executor.money import from_units, quantize_down, ratio, to_units
 
 CONCENTRATED_LIQUIDITY = "concentrated_liquidity"
 TICK_SPACINGS = {100: 1, 500: 10, 2500: 50, 3000: 60, 10000: 200}  # Uniswap v3's tiers and PancakeSwap's 0.25%
-Q192 = 1 << 192
 
 
 class _Pool(NamedTuple):
@@ -114,18 +116,17 @@ class ConcentratedLiquidityFillModel:
     def _swap(
         self, pair: TradingPairIdentifier, mid_price: Decimal, amount_in: int, liquidity: Decimal | None, quote_in: bool
     ) -> tuple[int, int, int, tuple[int, int], int]:
-        """(input used, output, fee in input units, the pool's raw quote-per-base price as a fraction, fee pips)."""
+        """(input used, output, fee in input units, the raw quote-per-base mid price as a fraction, fee pips)."""
         if amount_in <= 0:
             raise ValueError(f"amount_in must be positive, got {amount_in}")
         pool = self._pool_of(pair)
         # sqrt_price_x96_from_price of the price (base is token0) or of its inverse, inline to stay exact and quick
         numerator, denominator = mid_price.as_integer_ratio()  # quote per base, whole tokens
+        quote_per_base = (numerator * pool.quote_scale, denominator * pool.base_scale)  # units per unit
         if pool.base_is_token0:
-            sqrt_price = isqrt((numerator * pool.quote_scale << 192) // (denominator * pool.base_scale))
-            quote_per_base = (sqrt_price * sqrt_price, Q192)
+            sqrt_price = isqrt((quote_per_base[0] << 192) // quote_per_base[1])
         else:
-            sqrt_price = isqrt((denominator * pool.base_scale << 192) // (numerator * pool.quote_scale))
-            quote_per_base = (Q192, sqrt_price * sqrt_price)
+            sqrt_price = isqrt((quote_per_base[1] << 192) // quote_per_base[0])
         tick = get_tick_at_sqrt_ratio(sqrt_price)
         if self.table is not None:
             table, active = self.table, self.table.liquidity_at(tick)

@@ -134,11 +134,12 @@ def swap(state: PoolState, zero_for_one: bool, amount_specified: int, sqrt_price
     tick: int | None = state.tick
     liquidity, fee_pips, table = state.liquidity, state.fee_pips, state.ticks
     crossed: list[int] = []
+    next_initialized = table.next_initialized_tick_within_one_word
     while remaining != 0 and sqrt_price != sqrt_price_limit:
         if tick is None:
             tick = get_tick_at_sqrt_ratio(sqrt_price)
         start = sqrt_price
-        tick_next, initialized = table.next_initialized_tick_within_one_word(tick, zero_for_one)
+        tick_next, initialized = next_initialized(tick, zero_for_one)
         tick_next = MIN_TICK if tick_next < MIN_TICK else MAX_TICK if tick_next > MAX_TICK else tick_next
         sqrt_next = get_sqrt_ratio_at_tick(tick_next)
         beyond_limit = sqrt_next < sqrt_price_limit if zero_for_one else sqrt_next > sqrt_price_limit
