@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from trade_executor.runner.saved_backtest import load_backtest_state
 from trade_executor.state import JSONFileStore, TradeType
 
 PERIOD = ("--backtest-start=2018-01-01", "--backtest-end=2018-04-01")
@@ -214,7 +215,7 @@ def test_momentum_strategy_holds_eth_and_btc_in_turn_with_trailing_stops(te, tmp
     state_file = tmp_path / "momentum.json"
     result = start(te, "eth-btc-momentum", state_file, *MOMENTUM_PERIOD)
     te.assert_complete_summary(result)
-    state = JSONFileStore(state_file).load()
+    state = load_backtest_state(state_file, te.REPO / "strategies" / "eth-btc-momentum.py")  # with its equity curve
     assert_rotates_between_eth_and_btc(state)
     positions = state.portfolio.get_all_positions()
     assert all(p.trailing_stop_loss_pct == Decimal("0.9") for p in positions)
@@ -232,6 +233,6 @@ def test_momentum_rotation_without_trailing_stop(te, tmp_path):
 
     summary = te.assert_complete_summary(start(te, strategy, state_file, *MOMENTUM_PERIOD))
     assert summary["Trades skipped"] == "0"
-    state = JSONFileStore(state_file).load()
+    state = load_backtest_state(state_file, strategy)
     assert_rotates_between_eth_and_btc(state)
     assert all(p.trailing_stop_loss_pct is None and p.stop_loss is None for p in state.portfolio.get_all_positions())

@@ -21,7 +21,7 @@ import pytest
 from trade_executor.cli.main import environment_variables
 from trade_executor.reporting.summary import format_percent
 from trade_executor.research.evaluate import METRICS, metrics_of
-from trade_executor.state import JSONFileStore
+from trade_executor.runner.saved_backtest import load_backtest_state
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "strategies" / "eth-usd-sma.py"
@@ -73,7 +73,7 @@ def test_grid_search_ranks_every_combination_with_the_figures_of_plain_backtests
         state_file = tmp_path / f"{single.stem}.json"
         plain = te.run("backtest", f"--strategy-file={single}", f"--state-file={state_file}", *WINDOW)
         summary = te.assert_complete_summary(plain)
-        expected = metrics_of(JSONFileStore(state_file).load())
+        expected = metrics_of(load_backtest_state(state_file, single))
         assert {m: row[m] for m in METRICS} == {m: repr(expected[m]) for m in METRICS}  # every figure, to the last bit
         assert summary["Return %"] == format_percent(float(row["return_pct"]))
         assert summary["Total trades done"] == str(int(float(row["trades"])))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from trade_executor.runner.saved_backtest import load_backtest_state
 from trade_executor.state import JSONFileStore, TradeType
 
 WINDOW = ["--strategy-file=strategies/eth-usd-sma.py", "--backtest-start=2018-01-01", "--backtest-end=2018-03-31"]
@@ -50,6 +51,8 @@ def test_backtest_writes_both_reports_and_report_rebuilds_them_from_the_state(te
     with (tmp_path / "csv" / "equity.csv").open() as f:
         equity = list(csv.DictReader(f))
     assert len(equity) == state.backtest.cycles == 2137
+    assert len(state.stats) == 0  # the file holds the curve as segments between trades ...
+    state = load_backtest_state(state_file, te.REPO / "strategies" / "eth-usd-sma.py")  # ... rebuilt from the candles
     assert [float(row["total_equity"]) for row in equity] == state.stats.total_equity
 
     again = te.run(

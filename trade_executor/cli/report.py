@@ -80,17 +80,18 @@ def report(
             f"or a paper run (state/<strategy-id>-paper.json) wrote."
         )
     run = None
-    if html_report is not None:
+    segmented = state.stats.segments is not None  # the equity curve is rebuilt from the candles
+    if html_report is not None or segmented:
         strategy_path = strategy_file or Path(info.strategy_file)
         if not strategy_path.exists():
             raise ConfigurationError(
-                f"Strategy file {strategy_path} (recorded in {state_file}) does not exist: pass --strategy-file=PATH for the price charts."
+                f"Strategy file {strategy_path} (recorded in {state_file}) does not exist: pass --strategy-file=PATH "
+                "(the report needs its candles for the price charts and the equity curve)."
             )
-        run = _prepared_run(
-            state,
-            strategy_path,
-            parse_time_frame_option(backtest_candle_time_frame_override, "--backtest-candle-time-frame-override"),
-        )
+        from trade_executor.runner.saved_backtest import prepared_run, rebuild_curve
+
+        run = prepared_run(state, strategy_path, parse_time_frame_option(backtest_candle_time_frame_override, "--backtest-candle-time-frame-override"))
+        rebuild_curve(state, run)
     write_reports(state, run, html_report, csv_report)
 
 
@@ -98,40 +99,6 @@ def _is_paper(state) -> bool:
     from trade_executor.state.ownership import PAPER
 
     return state.live is not None and state.live.rehearsal == PAPER
-
-
-def _prepared_run(state, strategy_path: Path, candle_override):
-    """A BacktestRun set up like the one that wrote ``state`` (not run): its universe and indicators."""
-    import pandas as pd
-
-    from trade_executor.market.candles import format_time_frame, parse_time_frame
-    from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
-    from trade_executor.strategy.context import ExecutionContext, ExecutionMode
-    from trade_executor.strategy.module import load_strategy_module
-
-    info = state.backtest
-    strategy = load_strategy_module(strategy_path)
-    if strategy.strategy_id != state.name:
-        typer.secho(
-            f"Warning: the state file is of strategy {state.name!r}, the strategy file {strategy_path} is {strategy.strategy_id!r}.",
-            fg=typer.colors.YELLOW,
-            err=True,
-        )
-    cycle = parse_time_frame(info.cycle_duration)
-    if candle_override is None and cycle > strategy.cycle_duration:
-        candle_override = cycle  # the backtest ran a --backtest-candle-time-frame-override smoke run
-    options = BacktestOptions(
-        start=pd.Timestamp(info.start_at), end=pd.Timestamp(info.end_at), candle_time_frame_override=candle_override
-    )
-    universe = build_universe(strategy, options, ExecutionContext(ExecutionMode.backtesting, strategy.engine_version))
-    run = BacktestRun(strategy, universe, options)
-    if format_time_frame(run.cycle_duration) != info.cycle_duration:
-        raise ConfigurationError(
-            f"The backtest in the state ran {info.cycle_duration} cycles, the strategy with these options runs {format_time_frame(run.cycle_duration)}: "
-            f"pass the backtest's --backtest-candle-time-frame-override."
-        )
-    run.indicators.cursor = len(run.timestamps) - 1
-    return run
 
 
 def write_reports(state, run, html_report: Path | None, csv_report: Path | None) -> None:

@@ -93,3 +93,10 @@ class BacktestPricing:
 
     def has_candle_now(self, ticker: str) -> bool:
         return self._candle_at_cycle[ticker][self.cursor] >= 0
+
+    def opens_between(self, ticker: str, first: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """For cycles ``first`` to ``end - 1``: the opens of their candles as floats, and which cycles have one (a gap has none)."""
+        indexes = np.asarray(self._candle_at_cycle[ticker][first:end], dtype=np.int64)
+        present = indexes >= 0
+        opens = np.frombuffer(self._open[ticker], dtype=np.float64)
+        return np.where(present, opens[np.where(present, indexes, 0)], np.nan), present

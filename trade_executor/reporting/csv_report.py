@@ -13,6 +13,7 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from trade_executor.reporting.summary import require_per_cycle_curve
 from trade_executor.reporting.trade_list import PositionRow, position_rows
 from trade_executor.state import State
 
@@ -30,6 +31,7 @@ def write_csv_report(state: State, folder: Path) -> list[Path]:
         for row in position_rows(state):
             writer.writerow([_cell(getattr(row, name)) for name in TRADE_COLUMNS])
     stats = state.stats
+    require_per_cycle_curve(stats)
     with equity.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(EQUITY_COLUMNS)

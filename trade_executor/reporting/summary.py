@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from trade_executor.errors import ConfigurationError
 from trade_executor.reporting import metrics
 from trade_executor.state import BalanceUpdateCause, Portfolio, State, TradeStatus, TradeType, TradingPosition
 
@@ -70,9 +71,19 @@ class BacktestSummary:
     trades_skipped: int
 
 
+def require_per_cycle_curve(stats) -> None:
+    """A backtest state read from a file holds its curve as segments: refuse to report an empty curve as the truth."""
+    if stats.segments is not None and not len(stats):
+        raise ConfigurationError(
+            "This backtest state keeps its equity curve as segments between trades; rebuild it from the strategy's candles first: "
+            "trade_executor.runner.saved_backtest.load_backtest_state(state_file) (`trade-executor report` does this)."
+        )
+
+
 def equity_curve(state: State) -> pd.Series:
     """Total equity per recorded cycle as floats indexed by timestamp (for metrics and charts)."""
     stats = state.stats
+    require_per_cycle_curve(stats)
     return pd.Series(stats.total_equity, index=pd.DatetimeIndex(stats.timestamps), dtype="float64")
 
 

@@ -28,6 +28,7 @@ from trade_executor.market.indexes import float_column, index_list
 from trade_executor.market.loader import MarketDataLoader
 from trade_executor.market.universe import TradingUniverse
 from trade_executor.runner.cycle import StrategyCycle
+from trade_executor.runner.equity import SegmentRecorder, materialise
 from trade_executor.state import BacktestInfo, BalanceUpdateCause, State
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode, UniverseOptions
 from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, closed_candle_counts, compute_indicators
@@ -123,7 +124,8 @@ class BacktestRun:
             timestamp=self.timestamps[0], cycle=0, parameters=strategy.parameters, universe=strategy_view, state=self.state,
             indicators=self.indicators, pricing=self.pricing, position_manager=self.position_manager, execution_context=self.context,
         )
-        self.cycle = StrategyCycle(strategy, strategy_input, self.valuation, self.execution)
+        equity = SegmentRecorder(self.state, self.valuation.price_float, self.pricing)
+        self.cycle = StrategyCycle(strategy, strategy_input, self.valuation, self.execution, equity=equity)
         self._stop_loss_bars = self._stop_loss_bar_ranges(times_ns)
         self._stop_loss_step = universe.get_effective_stop_loss_time_frame().to_pytimedelta()
 
@@ -226,6 +228,8 @@ class BacktestRun:
             progress(count)
         elapsed = time.perf_counter() - started
         self.valuation.settle(state.portfolio)  # open positions marked at the last cycle; plain TradingPositions again
+        if state.stats.segments is not None:  # the curve was recorded between changes: rebuild it per cycle
+            materialise(state.stats, self.pricing, self.cycle_times.as_unit("ns").asi8)
         self.position_manager.position_type = self.valuation.position_type
         self._finish()
         return BacktestResult(state, self.universe, len(self.timestamps), elapsed, self.warnings)

@@ -42,15 +42,17 @@ class StrategyCycle:
         accounting_check: CycleHook | None = None,
         approve: Callable[[list[TradeExecution]], list[TradeExecution]] | None = None,
         step_seconds: dict[str, float] | None = None,
+        equity: EquityRecorder | None = None,
     ):
-        """``step_seconds``, when given, receives each step's wall time (live metrics); backtests pass None and pay nothing."""
+        """``step_seconds``, when given, receives each step's wall time (live metrics); backtests pass None and pay nothing.
+        ``equity`` records the curve: by default every cycle (live); a backtest passes its segment recorder."""
         self.strategy = strategy
         self.input = strategy_input
         self.state: State = strategy_input.state
         self.position_manager: PositionManager = strategy_input.position_manager
         self.valuation = valuation
         self.execution = execution
-        self._equity = EquityRecorder(self.state, getattr(valuation, "price_float", decimal_price_float))
+        self._equity = equity or EquityRecorder(self.state, getattr(valuation, "price_float", decimal_price_float))
         steps = {
             "sync_treasury": sync_treasury,
             "accounting_check": accounting_check,

@@ -25,14 +25,14 @@ from itertools import islice
 from trade_executor.state.encoding import StoredState, state_of, stored_state
 from trade_executor.state.portfolio import Portfolio
 from trade_executor.state.state import State
-from trade_executor.state.statistics import Statistics
+from trade_executor.state.statistics import PER_CYCLE_COLUMNS, Statistics
 from trade_executor.state.visualisation import Plot, Visualisation
 
 APPENDED_BY_KEY = ("closed_positions", "unfilled_trades")
 APPENDED_BY_INDEX = ("balance_updates",)
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(State))
 _PORTFOLIO_FIELDS = tuple(f.name for f in dataclasses.fields(Portfolio))
-_STATISTICS_FIELDS = tuple(f.name for f in dataclasses.fields(Statistics))
+_STATISTICS_FIELDS = PER_CYCLE_COLUMNS  # a live run's; a backtest's segments are never journaled
 
 
 @dataclass(slots=True)

@@ -105,3 +105,42 @@ def decode_numbers(column: NumberColumn, kind: type) -> list:
     for index, count in column.repeats:
         counts[index] = count
     return np.repeat(np.array(values, dtype=np.float64 if kind is float else np.int64), counts).tolist()
+
+
+class ArrayColumn:
+    """A finished column held as a numpy array (8 bytes a value) that reads like the list it replaces.
+
+    A backtest's per-cycle statistics are rebuilt from its segments as arrays: a million cycles cost
+    8 MB a column instead of the 32-56 MB of a list of Python objects. Items, slices and iteration
+    give Python values (float, int, datetime) as the list did; numpy and pandas take the array
+    itself (``__array__``). It cannot be appended to: only a finished backtest's curve is one.
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.array[index].tolist()
+        return self.array[index].item()
+
+    def __iter__(self):
+        return iter(self.array.tolist())
+
+    def __array__(self, dtype=None, copy=None):
+        return self.array if dtype is None else self.array.astype(dtype)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, ArrayColumn):
+            return len(self) == len(other) and bool(np.array_equal(self.array, other.array))
+        return isinstance(other, list) and self.array.tolist() == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"ArrayColumn({self.array!r})"

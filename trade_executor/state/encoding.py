@@ -92,8 +92,13 @@ def visualisation_of(stored) -> Visualisation:
 def stored_state(state: State, journal_id: str = ""):
     """The version 2 document of ``state`` as an object (shallow: it shares everything but the columns with ``state``)."""
     values = {name: getattr(state, name) for name in _STATE_FIELDS}
-    values.update(schema_version=STATE_SCHEMA_VERSION, stats=STATISTICS.to_stored(state.stats), visualisation=stored_visualisation(state.visualisation))
+    values.update(schema_version=STATE_SCHEMA_VERSION, stats=STATISTICS.to_stored(_stored_statistics(state.stats)), visualisation=stored_visualisation(state.visualisation))
     return StoredState(**values, journal_id=journal_id)
+
+
+def _stored_statistics(stats: Statistics) -> Statistics:
+    """A backtest's curve is stored as its segments: the per-cycle columns are rebuilt from candles."""
+    return stats if stats.segments is None else Statistics(segments=stats.segments)
 
 
 def state_of(stored) -> State:

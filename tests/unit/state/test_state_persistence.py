@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from trade_executor.errors import StateError
+from trade_executor.errors import ConfigurationError, StateError
+from trade_executor.reporting.summary import calculate_summary
 from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
+from trade_executor.runner.equity import materialise
+from trade_executor.runner.saved_backtest import load_backtest_state
 from trade_executor.state import JSONFileStore, State, TradeType
 from trade_executor.state.serialisation import state_from_json, state_to_json
 from trade_executor.state.state import STATE_SCHEMA_VERSION
@@ -77,9 +80,13 @@ def test_the_fixture_state_has_a_bit_of_everything(backtest_state):
 
 
 def test_backtest_state_round_trips_exactly(backtest_state):
+    """Everything but the per-cycle equity columns, which the file holds as segments (rebuilt from candles, below)."""
     data = state_to_json(backtest_state)
     loaded = state_from_json(data)
 
+    assert loaded.stats.segments == backtest_state.stats.segments and len(backtest_state.stats.segments) > 2
+    assert len(loaded.stats) == 0 < len(backtest_state.stats)
+    loaded.stats = backtest_state.stats
     assert loaded == backtest_state
     assert list(decimals_in(loaded)) == list(decimals_in(backtest_state))  # same Decimals, same digits
     assert state_to_json(loaded) == data
@@ -88,6 +95,16 @@ def test_backtest_state_round_trips_exactly(backtest_state):
     assert isinstance(trade.trade_type, TradeType)
     assert set(loaded.portfolio.closed_positions) == set(backtest_state.portfolio.closed_positions)
     assert all(isinstance(k, int) for k in loaded.portfolio.closed_positions)
+
+
+def test_a_loaded_backtest_curve_is_rebuilt_from_candles_to_the_bit(backtest_state):
+    """The file grows with trades, not bars: the equity curve is stored as segments between trades and rebuilt."""
+    strategy = load_strategy_module(STRATEGY)
+    run = BacktestRun(strategy, build_universe(strategy, BacktestOptions(), ExecutionContext(ExecutionMode.backtesting, "1.0")), BacktestOptions())
+    loaded = state_from_json(state_to_json(backtest_state))
+    materialise(loaded.stats, run.pricing, run.cycle_times.as_unit("ns").asi8)
+    assert loaded.stats == backtest_state.stats
+    assert list(loaded.stats.total_equity) == list(backtest_state.stats.total_equity)  # bit for bit, as Python floats
 
 
 def test_decimals_travel_as_strings_not_floats(backtest_state):
@@ -205,3 +222,13 @@ def test_loading_a_missing_file_says_so(tmp_path):
         JSONFileStore(path).load()
     assert str(path) in str(info.value)
     assert not path.exists()
+
+
+def test_a_loaded_backtest_curve_is_not_reported_before_it_is_rebuilt(backtest_state, tmp_path):
+    """An empty curve must not pass for the truth: the summary says how to rebuild it, load_backtest_state does."""
+    path = tmp_path / "state.json"
+    JSONFileStore(path).save(backtest_state)
+    with pytest.raises(ConfigurationError, match=r"load_backtest_state\(state_file\)"):
+        calculate_summary(JSONFileStore(path).load())
+    rebuilt = load_backtest_state(path, STRATEGY)
+    assert calculate_summary(rebuilt) == calculate_summary(backtest_state)
