@@ -35,7 +35,7 @@ from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, cl
 from trade_executor.strategy.input import StrategyInput
 from trade_executor.strategy.module import StrategyModule, call_with_supported_arguments
 from trade_executor.strategy.position_manager import PositionManager
-from trade_executor.strategy.triggers import check_bar
+from trade_executor.strategy.triggers import check_bar, first_bar_reaching
 from trade_executor.strategy.universe_view import ClosedCandlesUniverse
 
 logger = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ class BacktestRun:
         equity = SegmentRecorder(self.state, self.valuation.price_float, self.pricing)
         self.cycle = StrategyCycle(strategy, strategy_input, self.valuation, self.execution, equity=equity)
         self._stop_loss_bars = self._stop_loss_bar_ranges(times_ns)
+        self._quiet_until: dict[int, tuple] = {}  # position id -> (stop, take profit, the first bar that reaches one)
         self._stop_loss_step = universe.get_effective_stop_loss_time_frame().to_pytimedelta()
 
     # --- set-up ------------------------------------------------------------------------------
@@ -247,11 +248,22 @@ class BacktestRun:
                 self._check_triggers(i)
 
     def _check_triggers(self, i: int) -> None:
+        quiet = self._quiet_until
         for position in list(self.state.portfolio.open_positions.values()):
-            if position.stop_loss is None and position.take_profit is None and position.trailing_stop_loss_pct is None:
+            stop, target = position.stop_loss, position.take_profit
+            if stop is None and target is None and position.trailing_stop_loss_pct is None:
                 continue
             lo, hi, opens, highs, lows, stamps = self.stop_loss_bars(position.pair.ticker)
-            for j in range(lo[i], hi[i]):
+            end = hi[i]
+            known = quiet.get(position.position_id)
+            if known is not None and known[0] is stop and known[1] is target and end <= known[2]:
+                continue  # no bar of this cycle reaches the levels
+            if position.trailing_stop_loss_pct is None:  # fixed levels: find the first bar that reaches one, once
+                first = first_bar_reaching(lows, highs, stop, target, lo[i])
+                quiet[position.position_id] = (stop, target, first)
+                if end <= first:
+                    continue
+            for j in range(lo[i], end):
                 fired = check_bar(position, opens[j], highs[j], lows[j])
                 if fired is None:
                     continue

@@ -91,15 +91,21 @@ class EquityRecorder:
 
 
 class SegmentRecorder(EquityRecorder):
-    """A backtest's recorder: a segment when something but prices changed, nothing on the other cycles."""
+    """A backtest's recorder: a segment when something but prices changed, nothing on the other cycles.
+
+    In a backtest the books change only by trades (a trigger's too) and balance updates, each of
+    which takes a new id: two comparisons a cycle tell whether anything but prices changed.
+    """
 
     def __init__(self, state: State, price_float: Callable[[TradingPosition], float], pricing: BacktestPricing):
         super().__init__(state, price_float)
         self._pricing = pricing  # its cursor is the cycle
+        self._portfolio = state.portfolio  # a backtest never replaces it
         state.stats.segments = []
 
     def record(self, timestamp: datetime.datetime) -> None:
-        if not self._changed():
+        portfolio = self._portfolio
+        if portfolio.next_trade_id == self._next_trade_id and portfolio.next_balance_update_id == self._next_update_id:
             return
         self._copy(self.state.portfolio.get_cash())
         price = self._price_float

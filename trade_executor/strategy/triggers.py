@@ -7,7 +7,10 @@ A bar that opens through a level fills at the open, not at the level.
 
 from __future__ import annotations
 
+from array import array
 from decimal import Decimal
+
+import numpy as np
 
 from trade_executor.state import TradeType, TradingPosition
 
@@ -29,3 +32,24 @@ def check_bar(position: TradingPosition, open_: float, high: float, low: float) 
         if stop is None or raised > stop:
             position.stop_loss = raised
     return None
+
+
+def first_bar_reaching(lows: array, highs: array, stop: Decimal | None, target: Decimal | None, start: int) -> int:
+    """The first bar from ``start`` whose low reaches ``stop`` or whose high reaches ``target`` (``len`` if none):
+    where ``check_bar`` of a position without a trailing stop first fires. Searched in growing blocks, so the
+    cost is the distance to that bar, not the rest of history."""
+    low_values, high_values = np.frombuffer(lows, dtype=np.float64), np.frombuffer(highs, dtype=np.float64)
+    stop_level = float(stop) if stop is not None else None
+    target_level = float(target) if target is not None else None
+    count, size = len(low_values), 512
+    while start < count:
+        end = min(count, start + size)
+        reached = np.zeros(end - start, dtype=bool)
+        if stop_level is not None:
+            reached |= low_values[start:end] <= stop_level
+        if target_level is not None:
+            reached |= high_values[start:end] >= target_level
+        if reached.any():
+            return start + int(reached.argmax())
+        start, size = end, size * 4
+    return count

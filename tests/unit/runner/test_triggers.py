@@ -103,6 +103,40 @@ def test_no_trigger_when_the_low_stays_above_the_stop(backtest, candles):
     assert calculate_summary(result.state).stop_losses_triggered == 0
 
 
+def test_a_stop_the_strategy_raises_later_is_watched_from_then_on(backtest, candles):
+    """The backtest remembers the first bar that reaches a position's levels; a stop moved by the strategy is seen at once."""
+    frame = candles([
+        (100.0, 101.0, 99.0, 100.0),
+        (100.0, 101.0, 99.0, 100.0),
+        (100.0, 101.0, 99.0, 100.0),  # cycle 2: the strategy raises the stop to 98.5 (the old one, 95, is far)
+        (100.0, 101.0, 98.0, 100.0),  # reaches 98.5, not 95
+        (100.0, 101.0, 90.0, 100.0),
+    ])  # fmt: skip
+    result = backtest(
+        """
+        if input.cycle == 0:
+            return pm.open_long(pair, 1000, stop_loss_pct=0.95)
+        if input.cycle == 2:
+            (position,) = input.state.portfolio.open_positions.values()
+            position.stop_loss = Decimal("98.5")
+        return []
+        """,
+        frame,
+        SIMPLE,
+    )
+    _, sell = closing_trade(result.state)
+    assert (sell.trade_type, sell.trigger_price, sell.executed_at) == (TradeType.stop_loss, Decimal("98.5"), at(4))
+
+
+def test_a_stop_reached_long_after_entry_fires_at_that_bar(backtest, candles):
+    """Thousands of quiet bars, then the one that reaches the stop: found exactly, not a block later or earlier."""
+    quiet = [(100.0, 101.0, 95.5, 100.0)] * 5000
+    frame = candles([*quiet, (100.0, 100.0, 95.0, 96.0), (96.0, 97.0, 90.0, 91.0)])
+    result = backtest(opening(stop_loss_pct=0.95), frame, SIMPLE)
+    _, sell = closing_trade(result.state)
+    assert (sell.planned_price, sell.executed_at) == (Decimal("95"), at(5001))
+
+
 # --- take profit -------------------------------------------------------------------------------------
 
 
