@@ -179,7 +179,7 @@ RULES: tuple[Rule, ...] = (
     Rule("LOG_LEVEL", one_of("debug", "info", "warning", "error"), "use debug, info, warning or error"),
     Rule("LOG_FORMAT", one_of("human", "json"), "use human or json"),
     Rule("UNRESOLVED_TRADES", one_of("rebroadcast", "fail"), "use rebroadcast or fail"),
-    Rule("FILL_MODEL", one_of("constant_product", "simple", "simple_fee_on_top"), "use constant_product, simple or simple_fee_on_top"),
+    Rule("FILL_MODEL", one_of("constant_product", "concentrated_liquidity", "simple", "simple_fee_on_top"), "use constant_product, concentrated_liquidity, simple or simple_fee_on_top"),
     Rule("HTTP_ENABLED", boolean, YES_NO),
     Rule("RUN_SINGLE_CYCLE", boolean, YES_NO),
     Rule("HTTP_PORT", port, "set {name} to a port between 1 and 65535, e.g. {name}=3456"),

@@ -33,6 +33,7 @@ class LogLevel(StrEnum):
 
 class FillModelName(StrEnum):
     constant_product = "constant_product"
+    concentrated_liquidity = "concentrated_liquidity"
     simple = "simple"
     simple_fee_on_top = "simple_fee_on_top"
 
@@ -81,7 +82,7 @@ StopLossOverride = Annotated[
 ]
 FillModelOption = Annotated[
     FillModelName | None,
-    typer.Option("--fill-model", envvar="FILL_MODEL", show_envvar=True, help="Override the strategy's fill model: constant_product (x*y=k pool), simple (fixed fee out of the cash spent) or simple_fee_on_top (fixed fee added to a buy's notional, as backtesting.py, backtrader and vectorbt charge)."),
+    typer.Option("--fill-model", envvar="FILL_MODEL", show_envvar=True, help="Override the strategy's fill model: constant_product (x*y=k pool), concentrated_liquidity (Uniswap v3 maths), simple (fixed fee out of the cash spent) or simple_fee_on_top (fixed fee added to a buy's notional, as backtesting.py, backtrader and vectorbt charge)."),
 ]
 ApiKey = Annotated[
     str | None,

@@ -6,6 +6,7 @@ never carries sub-unit dust and a fill can be compared with a real pool to the w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -13,12 +14,14 @@ from typing import Protocol
 from trade_executor.errors import ConfigurationError
 from trade_executor.identifiers import TradingPairIdentifier
 from trade_executor.market.amm import get_amount_out, price_impact, reserves_for_price
+from trade_executor.market.fee_tiers import is_concentrated_liquidity
 from trade_executor.money import from_units, quantize_down, to_units
 
 ONE = Decimal(1)
 
 CONSTANT_PRODUCT, SIMPLE, SIMPLE_FEE_ON_TOP = "constant_product", "simple", "simple_fee_on_top"
-FILL_MODEL_NAMES = (CONSTANT_PRODUCT, SIMPLE, SIMPLE_FEE_ON_TOP)
+CONCENTRATED_LIQUIDITY = "concentrated_liquidity"  # Uniswap v3 maths: execution/uniswap_v3_fill.py
+FILL_MODEL_NAMES = (CONSTANT_PRODUCT, CONCENTRATED_LIQUIDITY, SIMPLE, SIMPLE_FEE_ON_TOP)
 SIMPLE_FILL_MODELS = frozenset({SIMPLE, SIMPLE_FEE_ON_TOP})  # no gas unless Parameters.gas_units_per_swap says so
 
 
@@ -133,10 +136,56 @@ class SimpleFillModel:
         return f"{self.name}, fixed fee {self.fee_rate * 100:.2f}%{on_top}, no price impact"
 
 
-def fill_model_named(name: str, fee_rate: Decimal, liquidity_usd: Decimal | None) -> FillModel:
-    """The fill model a strategy's ``fill_model`` (or ``--fill-model``) names."""
+class PerVenueFillModel:
+    """Each pool fills with its own venue's maths: x*y=k for v2 pools, concentrated liquidity for v3 ones."""
+
+    name = CONSTANT_PRODUCT
+
+    def __init__(self, v2: FillModel, v3: FillModel):
+        self.v2, self.v3 = v2, v3
+        self.liquidity_usd = getattr(v2, "liquidity_usd", None)
+        self._venue: dict[str, FillModel] = {}
+
+    def _model(self, pair: TradingPairIdentifier) -> FillModel:
+        model = self._venue.get(pair.exchange_slug)
+        if model is None:
+            model = self._venue[pair.exchange_slug] = self.v3 if is_concentrated_liquidity(pair.exchange_slug) else self.v2
+        return model
+
+    def buy(self, pair: TradingPairIdentifier, mid_price: Decimal, quote_in: Decimal, liquidity: Decimal | None) -> Fill:
+        return self._model(pair).buy(pair, mid_price, quote_in, liquidity)
+
+    def sell(self, pair: TradingPairIdentifier, mid_price: Decimal, base_in: Decimal, liquidity: Decimal | None) -> Fill:
+        return self._model(pair).sell(pair, mid_price, base_in, liquidity)
+
+    def describe(self) -> str:
+        return f"v2 pools {self.v2.describe()}; v3 pools {self.v3.describe()}"
+
+
+def fill_model_named(
+    name: str, fee_rate: Decimal, liquidity_usd: Decimal | None, pairs: Iterable[TradingPairIdentifier] = (), *, chosen: bool = True
+) -> FillModel:
+    """The fill model a strategy's ``fill_model`` (or ``--fill-model``) names.
+
+    ``chosen=False``: the strategy kept the default, and each pool fills with its venue's maths:
+    v3 pools (``pairs`` on a Uniswap v3 style exchange) with concentrated liquidity, v2 pools x*y=k.
+    """
+    pairs = list(pairs)
+    if name == CONSTANT_PRODUCT and not chosen and any(is_concentrated_liquidity(p.exchange_slug) for p in pairs):
+        v3 = _concentrated(liquidity_usd, [p for p in pairs if is_concentrated_liquidity(p.exchange_slug)])
+        if all(is_concentrated_liquidity(p.exchange_slug) for p in pairs):
+            return v3
+        return PerVenueFillModel(ConstantProductFillModel(liquidity_usd), v3)
     if name == CONSTANT_PRODUCT:
         return ConstantProductFillModel(liquidity_usd)
+    if name == CONCENTRATED_LIQUIDITY:
+        return _concentrated(liquidity_usd, pairs)
     if name in SIMPLE_FILL_MODELS:
         return SimpleFillModel(fee_rate, fee_on_top=name == SIMPLE_FEE_ON_TOP)
     raise ConfigurationError(f"Unknown fill model {name!r}: use {', '.join(FILL_MODEL_NAMES[:-1])} or {FILL_MODEL_NAMES[-1]}.")
+
+
+def _concentrated(liquidity_usd: Decimal | None, pairs: list[TradingPairIdentifier]) -> FillModel:
+    from trade_executor.execution.uniswap_v3_fill import ConcentratedLiquidityFillModel  # imports this module
+
+    return ConcentratedLiquidityFillModel(liquidity_usd=liquidity_usd, pairs=pairs)

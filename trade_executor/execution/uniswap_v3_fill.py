@@ -28,7 +28,7 @@ else its ``fee`` fraction when that is a whole number of pips, else the construc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from math import isqrt
 from typing import NamedTuple
@@ -36,6 +36,7 @@ from typing import NamedTuple
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.fill_models import Fill
 from trade_executor.identifiers import TradingPairIdentifier
+from trade_executor.market.fee_tiers import format_fee_pips
 from trade_executor.market.uniswap_v3_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO, PIPS, Q96, get_tick_at_sqrt_ratio
 from trade_executor.market.uniswap_v3_swap import PoolState, TickTable, full_range_ticks, swap
 from trade_executor.money import from_units, quantize_down, ratio, to_units
@@ -65,6 +66,7 @@ class ConcentratedLiquidityFillModel:
         *,
         tick_spacing: int | None = None,
         liquidity_net: Mapping[int, int] | None = None,
+        pairs: Iterable[TradingPairIdentifier] = (),
     ):
         if not 0 <= fee_pips < PIPS:
             raise ConfigurationError(f"fee_pips must be in [0, {PIPS}), got {fee_pips} (3000 is 0.3%)")
@@ -73,6 +75,8 @@ class ConcentratedLiquidityFillModel:
         self.tick_spacing = tick_spacing
         self.table = TickTable(tick_spacing or TICK_SPACINGS.get(fee_pips, 60), liquidity_net) if liquidity_net else None
         self._pools: dict[int, tuple[TradingPairIdentifier, _Pool]] = {}  # by id: hashing a pair costs more than a swap
+        self._prices: dict[int, tuple[Decimal, int, tuple[int, int]]] = {}  # by pair id: the last mid price's sqrt price
+        self.fee_tiers = sorted({self._pool_of(pair).fee_pips for pair in pairs})  # for describe()
 
     def buy(self, pair: TradingPairIdentifier, mid_price: Decimal, quote_in: Decimal, liquidity: Decimal | None) -> Fill:
         base_dec, quote_dec = pair.base.decimals, pair.quote.decimals
@@ -96,7 +100,11 @@ class ConcentratedLiquidityFillModel:
             source = f"${self.liquidity_usd:,.0f} quote-side depth"
         else:
             source = "depth from data"
-        return f"concentrated liquidity (Uniswap v3 swap maths), pair fee tier, {source}"
+        if self.fee_tiers:
+            tiers = f"fee tier{'s' if len(self.fee_tiers) > 1 else ''} {', '.join(format_fee_pips(t) for t in self.fee_tiers)}"
+        else:
+            tiers = "pair fee tier"
+        return f"concentrated liquidity (Uniswap v3 maths), {tiers}, {source}"
 
     # --- the pool ---------------------------------------------------------------------------------
 
@@ -120,15 +128,15 @@ class ConcentratedLiquidityFillModel:
         if amount_in <= 0:
             raise ValueError(f"amount_in must be positive, got {amount_in}")
         pool = self._pool_of(pair)
-        # sqrt_price_x96_from_price of the price (base is token0) or of its inverse, inline to stay exact and quick
-        numerator, denominator = mid_price.as_integer_ratio()  # quote per base, whole tokens
-        quote_per_base = (numerator * pool.quote_scale, denominator * pool.base_scale)  # units per unit
-        if pool.base_is_token0:
-            sqrt_price = isqrt((quote_per_base[0] << 192) // quote_per_base[1])
+        last = self._prices.get(id(pair))
+        if last is not None and last[0] == mid_price:  # a close and an open in one cycle, a sell after its stop loss...
+            sqrt_price, quote_per_base = last[1], last[2]
         else:
-            sqrt_price = isqrt((quote_per_base[1] << 192) // quote_per_base[0])
-        tick = get_tick_at_sqrt_ratio(sqrt_price)
+            sqrt_price, quote_per_base = _sqrt_price(pool, mid_price)
+            self._prices[id(pair)] = (mid_price, sqrt_price, quote_per_base)
+        tick = None  # the swap works out the tick only when its first step needs it
         if self.table is not None:
+            tick = get_tick_at_sqrt_ratio(sqrt_price)
             table, active = self.table, self.table.liquidity_at(tick)
         else:
             depth_units = (
@@ -153,6 +161,15 @@ class ConcentratedLiquidityFillModel:
                 "or give it a tick -> liquidityNet table."
             )
         return value
+
+
+def _sqrt_price(pool: _Pool, mid_price: Decimal) -> tuple[int, tuple[int, int]]:
+    """sqrt_price_x96_from_price of the price (base is token0) or of its inverse, and the raw price as a fraction."""
+    numerator, denominator = mid_price.as_integer_ratio()  # quote per base, whole tokens
+    quote_per_base = (numerator * pool.quote_scale, denominator * pool.base_scale)  # units per unit
+    if pool.base_is_token0:
+        return isqrt((quote_per_base[0] << 192) // quote_per_base[1]), quote_per_base
+    return isqrt((quote_per_base[1] << 192) // quote_per_base[0]), quote_per_base
 
 
 def _fee_pips(pair: TradingPairIdentifier, default: int) -> int:

@@ -17,6 +17,7 @@ from trade_executor.errors import DataError
 from trade_executor.identifiers import DEFAULT_LP_FEE, AssetIdentifier, TradingPairIdentifier, synthetic_address
 from trade_executor.market.candles import forward_fill_candles, infer_time_frame, read_candle_file, validate_candles
 from trade_executor.market.embedded import EMBEDDED_DATASETS, load_embedded_candles
+from trade_executor.market.fee_tiers import check_fee_tier, is_concentrated_liquidity
 from trade_executor.market.universe import TradingUniverse, unknown_pair_message
 
 RESERVE_DECIMALS = {"USDC": 6, "USDT": 6, "BUSD": 18, "DAI": 18}
@@ -106,19 +107,26 @@ class MarketDataLoader:
         frames: dict[str, pd.DataFrame],
         *,
         fee: Decimal | float | dict[str, Decimal | float] = DEFAULT_LP_FEE,
+        exchange: str | dict[str, str] | None = None,
         liquidity_usd: Decimal | float | None = None,
         stop_loss_frames: dict[str, pd.DataFrame] | None = None,
         forward_fill: bool = False,
         base_decimals: int = 18,
     ) -> TradingUniverse:
-        """Build the universe from candle frames keyed by ticker ("ETH-USDC") or base symbol."""
+        """Build the universe from candle frames keyed by ticker ("ETH-USDC") or base symbol.
+
+        ``fee`` is the LP fee as a fraction, one for all pairs or per pair ({"ETH": 0.0005}); on a
+        Uniswap v3 style exchange it is the pool's fee tier and must be one of the exchange's
+        (market/fee_tiers.py). ``exchange`` sets a pair's exchange when it is not the strategy's
+        ({"BTC": "uniswap-v2"}): a universe may mix v2 and v3 pools.
+        """
         if not frames:
             raise DataError("No candle data was given to build the trading universe.")
         candles = {self._ticker(t): validate_candles(f, source=f"candles of {t}", pair=t) for t, f in frames.items()}
         time_frame = infer_time_frame(next(iter(candles.values())))
         if forward_fill:
             candles = {t: forward_fill_candles(f, time_frame) for t, f in candles.items()}
-        pairs = {t: self._pair(t, _fee_for(fee, t), base_decimals) for t in candles}
+        pairs = {t: self._pair(t, fee, _exchange_for(exchange, t, self.exchange_slug), base_decimals) for t in candles}
         stop_loss = None
         stop_loss_tf = None
         if stop_loss_frames:
@@ -142,15 +150,22 @@ class MarketDataLoader:
         base = key.split("-")[0]
         return f"{base}-{self.reserve_asset.token_symbol}"
 
-    def _pair(self, ticker: str, fee: Decimal, base_decimals: int) -> TradingPairIdentifier:
+    def _pair(self, ticker: str, fees, exchange_slug: str, base_decimals: int) -> TradingPairIdentifier:
         base_symbol = ticker.split("-")[0]
         base = AssetIdentifier(self.chain_id, synthetic_address(str(self.chain_id), base_symbol), base_symbol, base_decimals)
-        pool = synthetic_address(str(self.chain_id), self.exchange_slug, ticker)
-        return TradingPairIdentifier(base, self.reserve_asset, pool, self.exchange_slug, fee)
+        fee = check_fee_tier(ticker, exchange_slug, _fee_for(fees, ticker))
+        pool_parts = (str(self.chain_id), exchange_slug, ticker) + ((str(fee),) if is_concentrated_liquidity(exchange_slug) else ())
+        return TradingPairIdentifier(base, self.reserve_asset, synthetic_address(*pool_parts), exchange_slug, fee)
 
     def _resolve(self, path: str | Path) -> Path:
         path = Path(path)
         return path if path.is_absolute() else self.base_path / path
+
+
+def _exchange_for(exchange: str | dict[str, str] | None, ticker: str, default: str) -> str:
+    if isinstance(exchange, dict):
+        return str(exchange.get(ticker, exchange.get(ticker.split("-")[0], default)))
+    return str(exchange) if exchange else default
 
 
 def _fee_for(fee: Decimal | float | dict[str, Decimal | float], ticker: str) -> Decimal:

@@ -80,12 +80,51 @@ class TickTable:
             return self.ticks[index], True
         return word_end * spacing, False
 
+    def next_initialized_tick_at_price(self, sqrt_price_x96: int, lte: bool) -> tuple[int, bool] | None:
+        """``next_initialized_tick_within_one_word`` from slot0's price when its tick is not known.
+
+        The word the contract searches is found by comparing the price with the sqrt prices of
+        the word's edges (exact integers; kept per spacing and direction, since a backtest's
+        prices stay in one word for many swaps). Returns None when the word holds an initialised
+        tick: then the answer depends on the tick, which the caller works out.
+        """
+        key = (self.tick_spacing, lte)
+        word = _WORDS.get(key)
+        if word is None or not word[0] <= sqrt_price_x96 < word[1]:
+            word = _WORDS[key] = _word_at(sqrt_price_x96, self.tick_spacing, lte)
+        index = bisect_left(self.ticks, word[2])
+        if index < len(self.ticks) and self.ticks[index] <= word[3]:
+            return None
+        return word[3 if not lte else 2], False
+
+
+_WORDS: dict[tuple[int, bool], tuple[int, int, int, int]] = {}
+
+
+def _word_at(sqrt_price_x96: int, spacing: int, lte: bool) -> tuple[int, int, int, int]:
+    """(lowest price, price past the highest, first tick, last tick) of the word a swap from this price searches.
+
+    Going down the pool searches the word of its compressed tick c = tick // spacing; going up the
+    word of c + 1. The prices are those at which c stays in the range that gives the same word.
+    """
+    compressed = get_tick_at_sqrt_ratio(sqrt_price_x96) // spacing
+    word_start = ((compressed if lte else compressed + 1) >> 8) << 8
+    first_c, last_c = (word_start, word_start + 255) if lte else (word_start - 1, word_start + 254)  # c's giving this word
+    low_tick, high_tick = first_c * spacing, (last_c + 1) * spacing
+    low = get_sqrt_ratio_at_tick(low_tick) if low_tick >= MIN_TICK else 0
+    high = get_sqrt_ratio_at_tick(high_tick) if high_tick <= MAX_TICK else MAX_SQRT_RATIO + 1
+    return low, high, word_start * spacing, (word_start + 255) * spacing
+
 
 class PoolState(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass: one per backtest fill
-    """What a swap needs of a pool: slot0's price and tick, the active liquidity, fee and ticks."""
+    """What a swap needs of a pool: slot0's price and tick, the active liquidity, fee and ticks.
+
+    ``tick`` may be None: the swap works it out only if the first step needs it (its word holds
+    an initialised tick), which saves a backtest fill the costliest part of TickMath.
+    """
 
     sqrt_price_x96: int
-    tick: int
+    tick: int | None
     liquidity: int
     fee_pips: int
     ticks: TickTable
@@ -136,10 +175,14 @@ def swap(state: PoolState, zero_for_one: bool, amount_specified: int, sqrt_price
     crossed: list[int] = []
     next_initialized = table.next_initialized_tick_within_one_word
     while remaining != 0 and sqrt_price != sqrt_price_limit:
-        if tick is None:
-            tick = get_tick_at_sqrt_ratio(sqrt_price)
+        found = table.next_initialized_tick_at_price(sqrt_price, zero_for_one) if tick is None else None
+        if found is not None:
+            tick_next, initialized = found
+        else:
+            if tick is None:
+                tick = get_tick_at_sqrt_ratio(sqrt_price)
+            tick_next, initialized = next_initialized(tick, zero_for_one)
         start = sqrt_price
-        tick_next, initialized = next_initialized(tick, zero_for_one)
         tick_next = MIN_TICK if tick_next < MIN_TICK else MAX_TICK if tick_next > MAX_TICK else tick_next
         sqrt_next = get_sqrt_ratio_at_tick(tick_next)
         beyond_limit = sqrt_next < sqrt_price_limit if zero_for_one else sqrt_next > sqrt_price_limit

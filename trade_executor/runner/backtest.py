@@ -162,7 +162,9 @@ class BacktestRun:
 
     def _fill_model(self) -> FillModel:
         parameters = self.strategy.parameters
-        return fill_model_named(self.options.fill_model or parameters.fill_model, parameters.simple_fee_rate, parameters.pool_liquidity_usd)
+        chosen = bool(self.options.fill_model) or "fill_model" in vars(getattr(self.strategy.module, "Parameters", object))
+        name = self.options.fill_model or parameters.fill_model  # the default: each pool's own maths (v2 or v3)
+        return fill_model_named(name, parameters.simple_fee_rate, parameters.pool_liquidity_usd, self.universe.pairs.values(), chosen=chosen)
 
     def _gas_model(self) -> GasCostModel:
         parameters = self.strategy.parameters

@@ -207,7 +207,7 @@ def test_fill_models_by_name():
     assert {name: model.name for name, model in models.items()} == {name: name for name in FILL_MODEL_NAMES}
     assert models["simple"].fee_rate == models["simple_fee_on_top"].fee_rate == fee
     assert models["constant_product"].liquidity_usd == liquidity
-    with pytest.raises(ConfigurationError, match="use constant_product, simple or simple_fee_on_top"):
+    with pytest.raises(ConfigurationError, match="use constant_product, concentrated_liquidity, simple or simple_fee_on_top"):
         fill_model_named("simple_fee_inside", fee, liquidity)
 
 
