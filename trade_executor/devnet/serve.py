@@ -138,14 +138,15 @@ def serve(config: DevnetConfig, *, echo: Callable[[str], None] = print) -> None:
         if config.exchange == "uniswap-v3":
             v3 = deploy_uniswap_v3(web3, deployer, prices=prices, liquidity_usd=config.liquidity_usd, v2=deployment)
         if config.market_simulator:
-            simulator_thread = _start_simulator(web3, deployer, deployment, config, stop)
+            simulator_thread = _start_simulator(web3, deployer, deployment, config, stop, v3=v3)
         write_env_file(deployment, config.env_file, private_key=private_key, extra_lines=v3_env_lines(v3) if v3 else ())
         for line in describe(deployment, prices, config) + (describe_v3(v3, prices, config.liquidity_usd) if v3 else []):
             echo(line)
         key_note = "; the hot wallet's private key is in it" if private_key else ""
         echo(f"Environment file    {config.env_file}{key_note}")
         if simulator_thread:
-            echo(f"Market simulator    moves {SIMULATED_PAIR} along the embedded hourly closes, one candle every {config.simulator_interval:g} s")
+            venues = " (v2 and every v3 fee tier)" if v3 else ""
+            echo(f"Market simulator    moves {SIMULATED_PAIR}{venues} along the embedded hourly closes, one candle every {config.simulator_interval:g} s")
         echo(f"Devnet running on {anvil.url}; press Ctrl-C to stop")
         code = anvil.process.wait()  # a signal interrupts this wait with KeyboardInterrupt
         raise StopError(f"anvil exited on its own (exit code {code}); the devnet is gone.")
@@ -161,10 +162,15 @@ def serve(config: DevnetConfig, *, echo: Callable[[str], None] = print) -> None:
         _restore_signals(previous)
 
 
-def _start_simulator(web3, trader: HotWallet, deployment: DevnetDeployment, config: DevnetConfig, stop: threading.Event) -> threading.Thread:
+def _start_simulator(web3, trader: HotWallet, deployment: DevnetDeployment, config: DevnetConfig, stop: threading.Event, *, v3=None) -> threading.Thread:
+    """Walk the v2 pool of SIMULATED_PAIR (and, on a v3 devnet, its v3 pools of every fee tier with it)."""
     from trade_executor.devnet.market_simulator import MarketSimulator
 
     simulator = MarketSimulator(web3, trader, deployment)
+    if v3 is not None:
+        from trade_executor.devnet.market_simulator_v3 import V3MarketSimulator
+
+        simulator = V3MarketSimulator(web3, trader, v3, v2=simulator)
     path = price_path(NATIVE, config.start)
 
     def walk() -> None:
