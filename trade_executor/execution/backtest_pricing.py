@@ -8,19 +8,18 @@ does not grow with history either.
 
 from __future__ import annotations
 
-from array import array
 from decimal import Decimal
 
 import numpy as np
 
 from trade_executor.identifiers import TradingPairIdentifier
-from trade_executor.market.indexes import float_column, index_list
+from trade_executor.market.indexes import SharedLists, index_list, sorted_positions
 from trade_executor.market.universe import TradingUniverse
 
 
 def candle_index_at(timestamps: np.ndarray, times: np.ndarray) -> np.ndarray:
     """For each time, the index of the candle that opens exactly then, or -1 (a gap)."""
-    idx = np.searchsorted(timestamps, times)
+    idx = sorted_positions(timestamps, times)
     inside = idx < len(timestamps)
     exact = np.zeros(len(times), dtype=bool)
     exact[inside] = timestamps[idx[inside]] == times[inside]
@@ -33,10 +32,12 @@ def to_decimal(value: float) -> Decimal:
 
 
 class BacktestPricing:
-    def __init__(self, universe: TradingUniverse, cycle_times_ns: np.ndarray):
+    def __init__(self, universe: TradingUniverse, cycle_times_ns: np.ndarray, shared: SharedLists | None = None):
+        """``shared``: the run's lists, so that equal ones (indexes, opens) are held once."""
+        shared = shared or SharedLists()
         self.cursor = 0
         self._candle_at_cycle: dict[str, list[int]] = {}
-        self._open: dict[str, array] = {}  # candle opens, read one float at a time
+        self._open: dict[str, memoryview] = {}  # candle opens, read one float at a time
         self._liquidity: dict[str, np.ndarray | None] = {}
         self._cache: dict[str, tuple[int, Decimal | None]] = {}  # ticker -> (candle index, its open as a Decimal)
         self._last_index: dict[str, list[int]] = {}
@@ -44,13 +45,14 @@ class BacktestPricing:
         for ticker in universe.pairs:
             arrays = universe.get_arrays(ticker)
             at_cycle = candle_index_at(arrays.timestamps, cycle_times_ns)
-            self._candle_at_cycle[ticker] = index_list(at_cycle)
-            last_index = np.searchsorted(arrays.timestamps, cycle_times_ns, side="right") - 1
-            self._last_index[ticker] = index_list(last_index)
-            # A candle's liquidity is its value at the close: at time T the latest known is the last candle closed by T.
-            closed = np.searchsorted(arrays.timestamps + universe.time_frame.value, cycle_times_ns, side="right") - 1
-            self._liquidity_index[ticker] = index_list(np.maximum(closed, np.minimum(last_index, 0)))
-            self._open[ticker] = float_column(arrays.open)
+            self._candle_at_cycle[ticker] = index_list(at_cycle, shared)
+            last_index = sorted_positions(arrays.timestamps, cycle_times_ns, side="right") - 1
+            self._last_index[ticker] = index_list(last_index, shared)
+            if arrays.liquidity is not None:
+                # A candle's liquidity is its value at the close: at time T the latest known is the last candle closed by T.
+                closed = sorted_positions(arrays.timestamps + universe.time_frame.value, cycle_times_ns, side="right") - 1
+                self._liquidity_index[ticker] = index_list(np.maximum(closed, np.minimum(last_index, 0)), shared)
+            self._open[ticker] = shared.floats(arrays.open)
             self._liquidity[ticker] = arrays.liquidity
             self._cache[ticker] = (-1, None)
         self._constant_liquidity = universe.liquidity_usd

@@ -1,4 +1,4 @@
-"""Per-cycle look-ups: index lists whose int objects are shared, and float columns at 8 bytes a value.
+"""Per-cycle look-ups: index lists whose int objects are shared, and float columns that share the data's memory.
 
 The backtest reads several indexes per cycle (the candle of the cycle, the candles closed by it,
 the stop-loss bars inside it). A list is the fastest thing to read one value from, but
@@ -6,11 +6,13 @@ the stop-loss bars inside it). A list is the fastest thing to read one value fro
 paid about 36 bytes per entry and per list. Here every list takes its ints from one shared run
 of ints, so an entry costs its 8-byte pointer: an arithmetic run (the usual case: one candle
 per cycle) is a slice of the shared run, made in C; other values are looked up one by one.
+
+A float column is a ``memoryview`` of the float64 array itself: an item reads as a Python float
+as fast as from a list, and nothing is copied (numpy's own item read makes a numpy scalar, 5x
+slower).
 """
 
 from __future__ import annotations
-
-from array import array
 
 import numpy as np
 
@@ -24,8 +26,44 @@ def _ints_up_to(largest: int) -> list[int]:
     return _shared
 
 
-def index_list(values: np.ndarray) -> list[int]:
-    """``values.tolist()`` for int indexes of at least -1, its ints shared with every other such list."""
+class SharedLists:
+    """The look-up lists of one backtest, made once each: equal arithmetic index runs (a pair's candle per
+    cycle, the candles closed by it, its first stop-loss bar...) are one list, and a float array read by
+    several parts (the opens: prices and stop-loss bars) is one column."""
+
+    def __init__(self):
+        self._runs: dict[tuple[int, int, int], list[int]] = {}
+        self._floats: dict[int, tuple[np.ndarray, memoryview]] = {}  # id(array) -> (the array, kept so its id stays its own; the column)
+
+    def floats(self, values: np.ndarray) -> memoryview:
+        found = self._floats.get(id(values))
+        if found is None:
+            found = self._floats[id(values)] = (values, float_column(values))
+        return found[1]
+
+    def run(self, first: int, step: int, count: int, make) -> list[int]:
+        key = (first, step, count)
+        found = self._runs.get(key)
+        if found is None:
+            found = self._runs[key] = make()
+        return found
+
+
+def sorted_positions(haystack: np.ndarray, needles: np.ndarray, side: str = "left") -> np.ndarray:
+    """``np.searchsorted(haystack, needles, side)`` for sorted needles; when the needles are a run of the
+    haystack itself (cycles on candle times: the usual case) it is an arange, with no binary search per needle."""
+    count = len(needles)
+    if count:
+        start = int(np.searchsorted(haystack, needles[0], side="left"))
+        if start + count <= len(haystack) and np.array_equal(haystack[start : start + count], needles):
+            first = start + (1 if side == "right" else 0)
+            return np.arange(first, first + count, dtype=np.int64)
+    return np.searchsorted(haystack, needles, side=side)
+
+
+def index_list(values: np.ndarray, shared: SharedLists | None = None) -> list[int]:
+    """``values.tolist()`` for int indexes of at least -1, its ints shared with every other such list
+    (and with ``shared``, the list itself when an equal arithmetic run was made before)."""
     if len(values) == 0:
         return []
     low, high = int(values.min()), int(values.max())
@@ -37,13 +75,12 @@ def index_list(values: np.ndarray) -> list[int]:
         return [ints[first + 1]]
     step = int(values[1]) - first
     if step > 0 and int(values[-1]) == first + step * (len(values) - 1) and (np.diff(values) == step).all():
-        return ints[first + 1 : int(values[-1]) + 2 : step]
+        make = lambda: ints[first + 1 : int(values[-1]) + 2 : step]  # noqa: E731
+        return make() if shared is None else shared.run(first, step, len(values), make)
     return list(map(ints.__getitem__, (values + 1).tolist()))
 
 
-def float_column(values: np.ndarray) -> array:
-    """A float64 array as ``array('d')``: read by index like a list (a Python float each read, about twice
-    a list's time) at 8 bytes a value instead of the 32 of a list of floats."""
-    column = array("d")
-    column.frombytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
-    return column
+def float_column(values: np.ndarray) -> memoryview:
+    """A float64 array read by index like a list, a Python float each read, without a copy (unless
+    ``values`` is not contiguous float64); ``np.frombuffer`` gives the array back."""
+    return memoryview(np.ascontiguousarray(values, dtype=np.float64))

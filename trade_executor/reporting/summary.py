@@ -19,6 +19,7 @@ import pandas as pd
 from trade_executor.errors import ConfigurationError
 from trade_executor.reporting import metrics
 from trade_executor.state import BalanceUpdateCause, Portfolio, State, TradeStatus, TradeType, TradingPosition
+from trade_executor.state.columns import ArrayColumn
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -84,6 +85,8 @@ def equity_curve(state: State) -> pd.Series:
     """Total equity per recorded cycle as floats indexed by timestamp (for metrics and charts)."""
     stats = state.stats
     require_per_cycle_curve(stats)
+    if isinstance(stats.total_equity, ArrayColumn):  # a backtest's: its arrays, without a Python object per cycle
+        return pd.Series(stats.total_equity.array, index=pd.DatetimeIndex(stats.timestamps.array), dtype="float64")
     return pd.Series(stats.total_equity, index=pd.DatetimeIndex(stats.timestamps), dtype="float64")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +25,8 @@ from trade_executor.execution.fill_models import SIMPLE_FILL_MODELS, FillModel, 
 from trade_executor.execution.gas import CHAIN_GAS_DEFAULTS, GasCostModel, free_gas
 from trade_executor.execution.simulated import SimulatedExecutionModel
 from trade_executor.market.candles import format_time_frame
-from trade_executor.market.indexes import float_column, index_list
+from trade_executor.market.cycle_times import BLOCK, CycleTimes
+from trade_executor.market.indexes import SharedLists, index_list, sorted_positions
 from trade_executor.market.loader import MarketDataLoader
 from trade_executor.market.universe import TradingUniverse
 from trade_executor.runner.cycle import StrategyCycle
@@ -52,11 +54,11 @@ class BacktestOptions:
     fill_model: str | None = None
 
 
-def _python_datetimes(times: pd.DatetimeIndex) -> list[datetime.datetime]:
-    """The cycle times as datetimes; through numpy when naive (4x faster than pandas: 0.08 s for a million)."""
+def _cycle_datetimes(times: pd.DatetimeIndex) -> Sequence[datetime.datetime]:
+    """The cycle times as datetimes: made when read when naive (the usual case), a list when they carry a time zone."""
     if times.tz is not None:
         return list(times.to_pydatetime())
-    return times.as_unit("ns").asi8.astype("datetime64[ns]").astype("datetime64[us]").tolist()
+    return CycleTimes(times.as_unit("ns").asi8)
 
 
 class ProgressHook(Protocol):
@@ -108,9 +110,10 @@ class BacktestRun:
         self.cycle_duration = self._cycle_duration()
         self.cycle_times = self._cycle_grid()
         times_ns = self.cycle_times.as_unit("ns").asi8
-        self.timestamps: list[datetime.datetime] = _python_datetimes(self.cycle_times)
+        self.timestamps: Sequence[datetime.datetime] = _cycle_datetimes(self.cycle_times)
         self.state = State(name=strategy.strategy_id, created_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
-        self.pricing = BacktestPricing(universe, times_ns)
+        shared = SharedLists()  # equal look-up lists of the pricing, indicators and triggers are held once
+        self.pricing = BacktestPricing(universe, times_ns, shared)
         self.execution = SimulatedExecutionModel(
             self._fill_model(), self._gas_model(), self.pricing, universe, strategy.parameters.minimum_trade_value, strategy.parameters.max_price_impact
         )
@@ -118,7 +121,7 @@ class BacktestRun:
         self.position_manager = PositionManager(self.state, universe, self.pricing, strategy.parameters.minimum_trade_value, trades_in_flight=False)
         self.position_manager.position_type = self.valuation.position_type
         self.indicator_arrays = self._compute_indicators()  # name -> ticker -> values per candle (check-lookahead compares them)
-        self.indicators = IndicatorValues(self.indicator_arrays, closed_candle_counts(universe, times_ns), universe)
+        self.indicators = IndicatorValues(self.indicator_arrays, closed_candle_counts(universe, times_ns, shared), universe)
         strategy_view = ClosedCandlesUniverse(universe, self.indicators, times_ns)  # the engine keeps the full universe
         strategy_input = StrategyInput(
             timestamp=self.timestamps[0], cycle=0, parameters=strategy.parameters, universe=strategy_view, state=self.state,
@@ -126,7 +129,7 @@ class BacktestRun:
         )
         equity = SegmentRecorder(self.state, self.valuation.price_float, self.pricing)
         self.cycle = StrategyCycle(strategy, strategy_input, self.valuation, self.execution, equity=equity)
-        self._stop_loss_bars = self._stop_loss_bar_ranges(times_ns)
+        self._stop_loss_bars = self._stop_loss_bar_ranges(times_ns, shared)
         self._quiet_until: dict[int, tuple] = {}  # position id -> (stop, take profit, the first bar that reaches one)
         self._stop_loss_step = universe.get_effective_stop_loss_time_frame().to_pytimedelta()
 
@@ -196,17 +199,17 @@ class BacktestRun:
             raise StrategyRuntimeError(f"create_indicators must return an IndicatorSet, not {type(indicator_set).__name__}.")
         return compute_indicators(indicator_set, self.universe)
 
-    def _stop_loss_bar_ranges(self, times_ns: np.ndarray) -> dict[str, tuple]:
+    def _stop_loss_bar_ranges(self, times_ns: np.ndarray, shared: SharedLists) -> dict[str, tuple]:
         """Per pair: for each cycle, the range of stop-loss bars that open inside it, and the bars' prices.
 
-        Not numpy arrays: the loop reads single values, and a list or ``array('d')`` index is several times cheaper.
+        Not numpy arrays: the loop reads single values, and a list or memoryview index is several times cheaper.
         """
         ranges = {}
         for ticker in self.universe.pairs:
             arrays = self.universe.get_stop_loss_arrays(ticker)
-            lo = index_list(np.searchsorted(arrays.timestamps, times_ns, side="left"))
-            hi = index_list(np.searchsorted(arrays.timestamps, times_ns + self.cycle_duration.value, side="left"))
-            ranges[ticker] = (lo, hi, float_column(arrays.open), float_column(arrays.high), float_column(arrays.low), arrays.timestamps)
+            lo = index_list(sorted_positions(arrays.timestamps, times_ns), shared)
+            hi = index_list(sorted_positions(arrays.timestamps, times_ns + self.cycle_duration.value), shared)
+            ranges[ticker] = (lo, hi, shared.floats(arrays.open), shared.floats(arrays.high), shared.floats(arrays.low), arrays.timestamps)
         return ranges
 
     def stop_loss_bars(self, ticker: str) -> tuple:
@@ -242,12 +245,13 @@ class BacktestRun:
         tick = self.cycle.tick
         pricing, indicators, portfolio = self.pricing, self.indicators, self.state.portfolio
         last = len(self.timestamps) - 1
-        for i, timestamp in enumerate(self.timestamps[first:end], first):
-            pricing.cursor = i
-            indicators.cursor = i
-            tick(i, timestamp)
-            if portfolio.open_positions and i < last:
-                self._check_triggers(i)
+        for block in range(first, end, BLOCK):  # the cycles' datetimes are made a block at a time
+            for i, timestamp in enumerate(self.timestamps[block : min(end, block + BLOCK)], block):
+                pricing.cursor = i
+                indicators.cursor = i
+                tick(i, timestamp)
+                if portfolio.open_positions and i < last:
+                    self._check_triggers(i)
 
     def _check_triggers(self, i: int) -> None:
         quiet = self._quiet_until

@@ -126,11 +126,11 @@ class ArrayColumn:
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return self.array[index].tolist()
-        return self.array[index].item()
+            return _python(self.array[index]).tolist()
+        return _python(self.array[index]).item()
 
     def __iter__(self):
-        return iter(self.array.tolist())
+        return iter(_python(self.array).tolist())
 
     def __array__(self, dtype=None, copy=None):
         return self.array if dtype is None else self.array.astype(dtype)
@@ -138,9 +138,14 @@ class ArrayColumn:
     def __eq__(self, other) -> bool:
         if isinstance(other, ArrayColumn):
             return len(self) == len(other) and bool(np.array_equal(self.array, other.array))
-        return isinstance(other, list) and self.array.tolist() == other
+        return isinstance(other, list) and _python(self.array).tolist() == other
 
     __hash__ = None
 
     def __repr__(self) -> str:
         return f"ArrayColumn({self.array!r})"
+
+
+def _python(array):
+    """Nanosecond times as microseconds, which ``tolist``/``item`` turn into datetimes (nanoseconds become ints)."""
+    return array.astype("datetime64[us]") if array.dtype == np.dtype("datetime64[ns]") else array

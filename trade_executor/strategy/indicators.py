@@ -19,7 +19,7 @@ import pandas as pd
 
 from trade_executor.errors import StrategyModuleError, StrategyRuntimeError
 from trade_executor.identifiers import TradingPairIdentifier
-from trade_executor.market.indexes import float_column, index_list
+from trade_executor.market.indexes import SharedLists, float_column, index_list, sorted_positions
 from trade_executor.market.universe import TradingUniverse
 
 SOURCES = ("open", "high", "low", "close", "volume", "ohlcv")
@@ -158,10 +158,10 @@ class IndicatorValues:
         return found
 
 
-def closed_candle_counts(universe: TradingUniverse, cycle_times_ns: np.ndarray) -> dict[str, list[int]]:
+def closed_candle_counts(universe: TradingUniverse, cycle_times_ns: np.ndarray, shared: SharedLists | None = None) -> dict[str, list[int]]:
     """Per pair and cycle: how many candles have closed (open + time frame <= cycle time)."""
     step = universe.time_frame.value
     return {
-        ticker: index_list(np.searchsorted(universe.get_arrays(ticker).timestamps + step, cycle_times_ns, side="right"))
+        ticker: index_list(sorted_positions(universe.get_arrays(ticker).timestamps + step, cycle_times_ns, side="right"), shared)
         for ticker in universe.pairs
     }

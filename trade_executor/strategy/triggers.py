@@ -7,7 +7,6 @@ A bar that opens through a level fills at the open, not at the level.
 
 from __future__ import annotations
 
-from array import array
 from decimal import Decimal
 
 import numpy as np
@@ -34,7 +33,7 @@ def check_bar(position: TradingPosition, open_: float, high: float, low: float) 
     return None
 
 
-def first_bar_reaching(lows: array, highs: array, stop: Decimal | None, target: Decimal | None, start: int) -> int:
+def first_bar_reaching(lows: memoryview, highs: memoryview, stop: Decimal | None, target: Decimal | None, start: int) -> int:
     """The first bar from ``start`` whose low reaches ``stop`` or whose high reaches ``target`` (``len`` if none):
     where ``check_bar`` of a position without a trailing stop first fires. Searched in growing blocks, so the
     cost is the distance to that bar, not the rest of history."""

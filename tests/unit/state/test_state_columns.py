@@ -6,6 +6,8 @@ import datetime
 import math
 
 import msgspec
+import numpy as np
+import pandas as pd
 import pytest
 
 from trade_executor.state import State
@@ -72,3 +74,27 @@ def test_a_plot_of_nan_values_loads_again():
     loaded = state_from_json(state_to_json(state))
     values = loaded.visualisation.plots["sma"].values
     assert math.isnan(values[0]) and math.isnan(values[1]) and values[2] == 101.5
+
+
+def test_an_array_column_reads_like_the_list_it_replaces():
+    """A backtest's rebuilt curve: items, slices and iteration give the Python values a list held."""
+    from trade_executor.state.columns import ArrayColumn
+
+    times = np.array(["2021-01-01T00:00", "2021-01-01T00:01", "2021-01-01T00:02"], dtype="datetime64[ns]")
+    column, equity = ArrayColumn(times), ArrayColumn(np.array([1.5, 2.25, 3.0]))
+    as_list = [datetime.datetime(2021, 1, 1, 0, m) for m in range(3)]
+    assert column == as_list and list(column) == as_list and column[1:] == as_list[1:] and column[-1] == as_list[-1]
+    assert type(column[0]) is datetime.datetime and type(equity[0]) is float
+    assert equity == [1.5, 2.25, 3.0] and equity != [1.5, 2.25] and equity == ArrayColumn(np.array([1.5, 2.25, 3.0]))
+    assert np.asarray(equity) is equity.array  # numpy and pandas take the array itself
+
+
+def test_cycle_times_are_made_when_read_and_equal_the_list():
+    from trade_executor.market.cycle_times import BLOCK, CycleTimes
+
+    grid = pd.date_range("2021-01-01", periods=BLOCK + 5, freq="1min")
+    times = CycleTimes(grid.as_unit("ns").asi8)
+    expected = list(grid.to_pydatetime())
+    assert len(times) == len(expected) and times[0] == expected[0] and times[-1] == expected[-1]
+    assert times[BLOCK - 2 : BLOCK + 2] == expected[BLOCK - 2 : BLOCK + 2]
+    assert list(times) == expected and times == expected
