@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 
 from trade_executor.identifiers import TradingPairIdentifier
-from trade_executor.market.indexes import SharedLists, index_list, sorted_positions
+from trade_executor.market.indexes import SharedLists, as_array, index_list, sorted_positions
 from trade_executor.market.universe import TradingUniverse
 
 
@@ -33,7 +33,7 @@ def to_decimal(value: float) -> Decimal:
 
 class BacktestPricing:
     def __init__(self, universe: TradingUniverse, cycle_times_ns: np.ndarray, shared: SharedLists | None = None):
-        """``shared``: the run's lists, so that equal ones (indexes, opens) are held once."""
+        """``shared``: the run's float columns, so that one read by several parts (the opens) is held once."""
         shared = shared or SharedLists()
         self.cursor = 0
         self._candle_at_cycle: dict[str, list[int]] = {}
@@ -45,13 +45,13 @@ class BacktestPricing:
         for ticker in universe.pairs:
             arrays = universe.get_arrays(ticker)
             at_cycle = candle_index_at(arrays.timestamps, cycle_times_ns)
-            self._candle_at_cycle[ticker] = index_list(at_cycle, shared)
+            self._candle_at_cycle[ticker] = index_list(at_cycle)
             last_index = sorted_positions(arrays.timestamps, cycle_times_ns, side="right") - 1
-            self._last_index[ticker] = index_list(last_index, shared)
+            self._last_index[ticker] = index_list(last_index)
             if arrays.liquidity is not None:
                 # A candle's liquidity is its value at the close: at time T the latest known is the last candle closed by T.
                 closed = sorted_positions(arrays.timestamps + universe.time_frame.value, cycle_times_ns, side="right") - 1
-                self._liquidity_index[ticker] = index_list(np.maximum(closed, np.minimum(last_index, 0)), shared)
+                self._liquidity_index[ticker] = index_list(np.maximum(closed, np.minimum(last_index, 0)))
             self._open[ticker] = shared.floats(arrays.open)
             self._liquidity[ticker] = arrays.liquidity
             self._cache[ticker] = (-1, None)
@@ -98,7 +98,7 @@ class BacktestPricing:
 
     def opens_between(self, ticker: str, first: int, end: int) -> tuple[np.ndarray, np.ndarray]:
         """For cycles ``first`` to ``end - 1``: the opens of their candles as floats, and which cycles have one (a gap has none)."""
-        indexes = np.asarray(self._candle_at_cycle[ticker][first:end], dtype=np.int64)
+        indexes = as_array(self._candle_at_cycle[ticker][first:end])
         present = indexes >= 0
         opens = np.frombuffer(self._open[ticker], dtype=np.float64)
         return np.where(present, opens[np.where(present, indexes, 0)], np.nan), present

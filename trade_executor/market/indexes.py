@@ -14,6 +14,8 @@ slower).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 _shared: list[int] = []  # _shared[k] is the int k - 1 (-1 marks "none", a gap)
@@ -27,12 +29,10 @@ def _ints_up_to(largest: int) -> list[int]:
 
 
 class SharedLists:
-    """The look-up lists of one backtest, made once each: equal arithmetic index runs (a pair's candle per
-    cycle, the candles closed by it, its first stop-loss bar...) are one list, and a float array read by
-    several parts (the opens: prices and stop-loss bars) is one column."""
+    """The float columns of one backtest, made once each: an array read by several parts (the opens: prices
+    and stop-loss bars) is one column."""
 
     def __init__(self):
-        self._runs: dict[tuple[int, int, int], list[int]] = {}
         self._floats: dict[int, tuple[np.ndarray, memoryview]] = {}  # id(array) -> (the array, kept so its id stays its own; the column)
 
     def floats(self, values: np.ndarray) -> memoryview:
@@ -40,13 +40,6 @@ class SharedLists:
         if found is None:
             found = self._floats[id(values)] = (values, float_column(values))
         return found[1]
-
-    def run(self, first: int, step: int, count: int, make) -> list[int]:
-        key = (first, step, count)
-        found = self._runs.get(key)
-        if found is None:
-            found = self._runs[key] = make()
-        return found
 
 
 def sorted_positions(haystack: np.ndarray, needles: np.ndarray, side: str = "left") -> np.ndarray:
@@ -61,23 +54,29 @@ def sorted_positions(haystack: np.ndarray, needles: np.ndarray, side: str = "lef
     return np.searchsorted(haystack, needles, side=side)
 
 
-def index_list(values: np.ndarray, shared: SharedLists | None = None) -> list[int]:
-    """``values.tolist()`` for int indexes of at least -1, its ints shared with every other such list
-    (and with ``shared``, the list itself when an equal arithmetic run was made before)."""
-    if len(values) == 0:
+def index_list(values: np.ndarray) -> Sequence[int]:
+    """``values.tolist()`` for int indexes of at least -1: an arithmetic run (one candle per cycle, the usual
+    case) is a ``range``, which holds no ints at all; other values are a list whose ints are shared with
+    every other such list."""
+    count = len(values)
+    if count == 0:
         return []
+    first = int(values[0])
+    step = int(values[1]) - first if count > 1 else 1
+    if step > 0 and first >= -1 and int(values[-1]) == first + step * (count - 1) and (np.diff(values) == step).all():
+        return range(first, first + step * count, step)
     low, high = int(values.min()), int(values.max())
     if low < -1:
         return values.tolist()
     ints = _ints_up_to(high)
-    first = int(values[0])
-    if len(values) == 1:
-        return [ints[first + 1]]
-    step = int(values[1]) - first
-    if step > 0 and int(values[-1]) == first + step * (len(values) - 1) and (np.diff(values) == step).all():
-        make = lambda: ints[first + 1 : int(values[-1]) + 2 : step]  # noqa: E731
-        return make() if shared is None else shared.run(first, step, len(values), make)
     return list(map(ints.__getitem__, (values + 1).tolist()))
+
+
+def as_array(indexes: Sequence[int]) -> np.ndarray:
+    """An index list or range as an int64 array (a range without iterating it)."""
+    if isinstance(indexes, range):
+        return np.arange(indexes.start, indexes.stop, indexes.step, dtype=np.int64)
+    return np.asarray(indexes, dtype=np.int64)
 
 
 def float_column(values: np.ndarray) -> memoryview:

@@ -112,7 +112,7 @@ class BacktestRun:
         times_ns = self.cycle_times.as_unit("ns").asi8
         self.timestamps: Sequence[datetime.datetime] = _cycle_datetimes(self.cycle_times)
         self.state = State(name=strategy.strategy_id, created_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
-        shared = SharedLists()  # equal look-up lists of the pricing, indicators and triggers are held once
+        shared = SharedLists()  # a float column read by the pricing and the triggers (the opens) is held once
         self.pricing = BacktestPricing(universe, times_ns, shared)
         self.execution = SimulatedExecutionModel(
             self._fill_model(), self._gas_model(), self.pricing, universe, strategy.parameters.minimum_trade_value, strategy.parameters.max_price_impact
@@ -121,7 +121,7 @@ class BacktestRun:
         self.position_manager = PositionManager(self.state, universe, self.pricing, strategy.parameters.minimum_trade_value, trades_in_flight=False)
         self.position_manager.position_type = self.valuation.position_type
         self.indicator_arrays = self._compute_indicators()  # name -> ticker -> values per candle (check-lookahead compares them)
-        self.indicators = IndicatorValues(self.indicator_arrays, closed_candle_counts(universe, times_ns, shared), universe)
+        self.indicators = IndicatorValues(self.indicator_arrays, closed_candle_counts(universe, times_ns), universe)
         strategy_view = ClosedCandlesUniverse(universe, self.indicators, times_ns)  # the engine keeps the full universe
         strategy_input = StrategyInput(
             timestamp=self.timestamps[0], cycle=0, parameters=strategy.parameters, universe=strategy_view, state=self.state,
@@ -207,8 +207,8 @@ class BacktestRun:
         ranges = {}
         for ticker in self.universe.pairs:
             arrays = self.universe.get_stop_loss_arrays(ticker)
-            lo = index_list(sorted_positions(arrays.timestamps, times_ns), shared)
-            hi = index_list(sorted_positions(arrays.timestamps, times_ns + self.cycle_duration.value), shared)
+            lo = index_list(sorted_positions(arrays.timestamps, times_ns))
+            hi = index_list(sorted_positions(arrays.timestamps, times_ns + self.cycle_duration.value))
             ranges[ticker] = (lo, hi, shared.floats(arrays.open), shared.floats(arrays.high), shared.floats(arrays.low), arrays.timestamps)
         return ranges
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from trade_executor.errors import StrategyModuleError, StrategyRuntimeError
 from trade_executor.identifiers import TradingPairIdentifier
-from trade_executor.market.indexes import SharedLists, float_column, index_list, sorted_positions
+from trade_executor.market.indexes import as_array, float_column, index_list, sorted_positions
 from trade_executor.market.universe import TradingUniverse
 
 SOURCES = ("open", "high", "low", "close", "volume", "ohlcv")
@@ -88,8 +88,16 @@ class IndicatorValues:
         self._closed = closed_counts
         self._universe = universe
         self._default = next(iter(universe.pairs)) if len(universe.pairs) == 1 else None
-        # name -> ticker -> (values, closed candle count per cycle): one dict hit per read
-        self._columns = {name: {t: (float_column(a), closed_counts[t]) for t, a in per_pair.items()} for name, per_pair in computed.items()}
+        # name -> ticker -> (values, closed candle count per cycle): one dict hit per read. When every count is
+        # the cycle plus a constant (one candle per cycle, no gap: a range), the count is that constant and
+        # ``get`` adds it to the cursor, which is as cheap as reading a list and holds no list.
+        offsets = all(isinstance(c, range) and c.step == 1 for c in closed_counts.values())
+        self._columns = {
+            name: {t: (float_column(a), closed_counts[t].start if offsets else closed_counts[t]) for t, a in per_pair.items()}
+            for name, per_pair in computed.items()
+        }
+        if offsets:
+            self.get = self._get_by_offset
         self._default_columns = {name: per_pair[self._default] for name, per_pair in self._columns.items()} if self._default else {}
         self._matrices: dict[str, tuple[list[str], np.ndarray]] = {}
         self.cursor = 0
@@ -104,6 +112,18 @@ class IndicatorValues:
         except KeyError:
             values, closed = self._resolve(name, pair)
         index = closed[self.cursor] - 1 - lag
+        return values[index] if index >= 0 else NAN
+
+    def _get_by_offset(self, name: str, pair: TradingPairIdentifier | str | None = None, lag: int = 0) -> float:
+        """``get`` when the closed candle count is the cycle plus a constant (see __init__)."""
+        try:
+            if pair is None:
+                values, offset = self._default_columns[name]
+            else:
+                values, offset = self._columns[name][pair if pair.__class__ is str else pair.ticker]
+        except KeyError:
+            values, offset = self._resolve(name, pair)
+        index = self.cursor + offset - 1 - lag
         return values[index] if index >= 0 else NAN
 
     def get_all(self, name: str) -> dict[str, float]:
@@ -153,15 +173,15 @@ class IndicatorValues:
             columns = []
             for ticker in tickers:
                 values = np.concatenate([[np.nan], self._arrays[name][ticker]])
-                columns.append(values[np.asarray(self._closed[ticker])])
+                columns.append(values[as_array(self._closed[ticker])])
             found = self._matrices[name] = (tickers, np.column_stack(columns))
         return found
 
 
-def closed_candle_counts(universe: TradingUniverse, cycle_times_ns: np.ndarray, shared: SharedLists | None = None) -> dict[str, list[int]]:
+def closed_candle_counts(universe: TradingUniverse, cycle_times_ns: np.ndarray) -> dict[str, Sequence[int]]:
     """Per pair and cycle: how many candles have closed (open + time frame <= cycle time)."""
     step = universe.time_frame.value
     return {
-        ticker: index_list(sorted_positions(universe.get_arrays(ticker).timestamps + step, cycle_times_ns, side="right"), shared)
+        ticker: index_list(sorted_positions(universe.get_arrays(ticker).timestamps + step, cycle_times_ns, side="right"))
         for ticker in universe.pairs
     }
