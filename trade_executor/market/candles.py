@@ -105,12 +105,13 @@ def validate_candles(df: pd.DataFrame, *, source: str, pair: str | None = None) 
             f"case-insensitive; the timestamp may also be {', '.join(TIMESTAMP_ALIASES[1:])} or the index)",
         )
     index = _parse_timestamps(raw_times, where)
-    out = pd.DataFrame(index=index)
+    values = {}
     for name in (*CANDLE_COLUMNS, *OPTIONAL_COLUMNS):
         if name in columns:
-            out[name] = _numeric_column(df[columns[name]], name, index, where)
+            values[name] = _numeric_column(df[columns[name]], name, index, where)
         elif name == "volume":
-            out[name] = np.zeros(len(index), dtype="float64")
+            values[name] = np.zeros(len(index), dtype="float64")
+    out = pd.DataFrame(values, index=index, copy=False)  # float64 columns are the input's own (copy on write), not copies
     _check_no_nan(out, where)
     _check_order(index, where)
     _check_values(out, where)
@@ -167,8 +168,13 @@ def _parse_timestamps(raw: pd.Series, where: str) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(naive, name="timestamp")
 
 
-def _numeric_column(raw: pd.Series, name: str, index: pd.DatetimeIndex, where: str) -> np.ndarray:
-    """Return the column as float64, pointing at the first value that is not a number."""
+def _numeric_column(raw: pd.Series, name: str, index: pd.DatetimeIndex, where: str) -> np.ndarray | pd.Series:
+    """Return the column as float64, pointing at the first value that is not a number.
+
+    A float64 column is returned as a Series sharing the input's memory: pandas' copy-on-write keeps the
+    two apart if either is written later, and a million-row frame is not copied."""
+    if raw.dtype == np.float64:
+        return raw.set_axis(index)
     is_bool = pd.api.types.is_bool_dtype(raw.dtype)
     if pd.api.types.is_numeric_dtype(raw.dtype) and not is_bool:
         return raw.to_numpy(dtype="float64", na_value=np.nan)

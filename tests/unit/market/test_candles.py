@@ -396,3 +396,16 @@ def test_forward_fill_refuses_off_grid():
     frame = candles(["2020-01-01 00:00", "2020-01-01 01:30"], [10, 12])
     with pytest.raises(DataError, match="01:30"):
         forward_fill_candles(frame, HOUR)
+
+
+def test_validated_candles_share_memory_but_never_a_later_write():
+    """Float columns are not copied (a million rows), yet a write to either frame afterwards stays in that frame."""
+    frame = pd.DataFrame(
+        {"open": [1.0, 2.0], "high": [1.5, 2.5], "low": [0.5, 1.5], "close": [1.2, 2.2], "volume": [1.0, 1.0]},
+        index=pd.date_range("2021-01-01", periods=2, freq="1h"),
+    )
+    candles = validate_candles(frame, source="test")
+    assert np.shares_memory(candles["open"].to_numpy(), frame["open"].to_numpy())
+    frame.loc[frame.index[0], "open"] = 100.0
+    candles.loc[candles.index[1], "close"] = 100.0
+    assert (candles["open"].iloc[0], frame["close"].iloc[1]) == (1.0, 2.2)
