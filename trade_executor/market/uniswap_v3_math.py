@@ -228,19 +228,22 @@ def get_amount0_delta(sqrt_a: int, sqrt_b: int, liquidity: int, round_up: bool) 
         sqrt_a, sqrt_b = sqrt_b, sqrt_a
     if sqrt_a <= 0:
         raise UniswapV3MathError("", "sqrt price must be positive")
-    numerator1, numerator2 = liquidity << 96, sqrt_b - sqrt_a
-    if round_up:
-        return div_rounding_up(mul_div_rounding_up(numerator1, numerator2, sqrt_b), sqrt_a)
-    return mul_div(numerator1, numerator2, sqrt_b) // sqrt_a
+    product = (liquidity << 96) * (sqrt_b - sqrt_a)  # FullMath inline: a swap step calls this up to three times
+    quotient = -(-product // sqrt_b) if round_up else product // sqrt_b
+    if quotient > UINT256_MAX:
+        raise UniswapV3MathError("", "mulDiv result does not fit in 256 bits")
+    return -(-quotient // sqrt_a) if round_up else quotient // sqrt_a
 
 
 def get_amount1_delta(sqrt_a: int, sqrt_b: int, liquidity: int, round_up: bool) -> int:
     """Token1 between two prices (either order): L * (sqrtB - sqrtA)."""
     if sqrt_a > sqrt_b:
         sqrt_a, sqrt_b = sqrt_b, sqrt_a
-    if round_up:
-        return mul_div_rounding_up(liquidity, sqrt_b - sqrt_a, Q96)
-    return mul_div(liquidity, sqrt_b - sqrt_a, Q96)
+    product = liquidity * (sqrt_b - sqrt_a)  # FullMath inline; Q96 is a power of two
+    result = -(-product >> 96) if round_up else product >> 96
+    if result > UINT256_MAX:
+        raise UniswapV3MathError("", "mulDiv result does not fit in 256 bits")
+    return result
 
 
 # --- SwapMath ------------------------------------------------------------------------------------
