@@ -119,7 +119,8 @@ class UniswapV3Oracle:
         answers = self.caller.batch(calls)
         if "error" in answers[0]:
             raise ConnectionError(f"Reading block {number} failed: {answers[0]['error']}")
-        timestamp = int(answers[0]["result"]["timestamp"], 16)
+        stamp = answers[0]["result"]["timestamp"]
+        timestamp = int(stamp, 16) if isinstance(stamp, str) else int(stamp)
         readings = {}
         for index, pool in enumerate(pools):
             slot0, observed = answers[1 + 2 * index], answers[2 + 2 * index]
