@@ -15,7 +15,7 @@ from fractions import Fraction
 from web3 import Web3
 
 from trade_executor.chain.rpc_calls import RpcCaller
-from trade_executor.errors import ConfigurationError, TradeExecutorError
+from trade_executor.errors import ConfigurationError, SkipError
 from trade_executor.execution.uniswap_v3.abi import call_data, decode_result
 from trade_executor.market.uniswap_v3_math import MAX_TICK, MIN_TICK
 from trade_executor.market.uniswap_v3_swap import PoolState, TickTable
@@ -24,7 +24,7 @@ DEFAULT_WORDS_EACH_SIDE = 2
 STATE_READS = ("slot0", "liquidity", "fee", "tickSpacing", "token0", "token1")
 
 
-class TicksNotRead(TradeExecutorError, LookupError):
+class TicksNotRead(SkipError, LookupError):
     """A swap walked past the tick bitmap words read: its quote would miss initialised ticks beyond them."""
 
     def __init__(self, pool: str, word: int, words: tuple[int, int]):

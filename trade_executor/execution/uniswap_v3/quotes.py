@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trade_executor.errors import TradeExecutorError
+from trade_executor.errors import SkipError
 from trade_executor.execution.uniswap_v3.pool_state import DEFAULT_WORDS_EACH_SIDE, PoolReader, PoolSnapshot, TicksNotRead
 from trade_executor.execution.uniswap_v3.routing import Hop, V3Route
 from trade_executor.market.uniswap_v3_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
@@ -20,7 +20,7 @@ from trade_executor.market.uniswap_v3_swap import SwapResult, swap
 MAX_WORDS_EACH_SIDE = 64
 
 
-class PoolTooShallow(TradeExecutorError, ValueError):
+class PoolTooShallow(SkipError, ValueError):
     """The pool reaches the end of its price range before it has taken the whole amount in."""
 
 
