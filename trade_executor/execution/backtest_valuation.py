@@ -105,7 +105,7 @@ class MarkOnRead:
         The position class, like every class, is freed only by a garbage collection: it is left holding
         nothing of the run (no prices, no cycle times), and the model builds plain positions from now on."""
         for position in portfolio.get_all_positions():
-            if type(position) is self.position_type:
+            if isinstance(position, self.position_type):  # its class or a subclass without slots of its own
                 _ = position.last_token_price
                 position.__class__ = TradingPosition
         marks = self._marks

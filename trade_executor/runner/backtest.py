@@ -29,6 +29,7 @@ from trade_executor.market.cycle_times import BLOCK, CycleTimes
 from trade_executor.market.indexes import SharedLists, index_list, sorted_positions
 from trade_executor.market.loader import MarketDataLoader
 from trade_executor.market.universe import TradingUniverse
+from trade_executor.runner.backtest_triggers import TriggerWatch, watched_position_type
 from trade_executor.runner.cycle import StrategyCycle
 from trade_executor.runner.equity import SegmentRecorder, materialise
 from trade_executor.state import BacktestInfo, BalanceUpdateCause, State
@@ -37,7 +38,6 @@ from trade_executor.strategy.indicators import IndicatorSet, IndicatorValues, cl
 from trade_executor.strategy.input import StrategyInput
 from trade_executor.strategy.module import StrategyModule, call_with_supported_arguments
 from trade_executor.strategy.position_manager import PositionManager
-from trade_executor.strategy.triggers import check_bar, first_bar_reaching
 from trade_executor.strategy.universe_view import ClosedCandlesUniverse
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,6 @@ class BacktestRun:
         )
         self.valuation = MarkOnRead(self.pricing, self.timestamps)
         self.position_manager = PositionManager(self.state, universe, self.pricing, strategy.parameters.minimum_trade_value, trades_in_flight=False)
-        self.position_manager.position_type = self.valuation.position_type
         self.indicator_arrays = self._compute_indicators()  # name -> ticker -> values per candle (check-lookahead compares them)
         self.indicators = IndicatorValues(self.indicator_arrays, closed_candle_counts(universe, times_ns), universe)
         strategy_view = ClosedCandlesUniverse(universe, self.indicators, times_ns)  # the engine keeps the full universe
@@ -130,8 +129,9 @@ class BacktestRun:
         equity = SegmentRecorder(self.state, self.valuation.price_float, self.pricing)
         self.cycle = StrategyCycle(strategy, strategy_input, self.valuation, self.execution, equity=equity)
         self._stop_loss_bars = self._stop_loss_bar_ranges(times_ns, shared)
-        self._quiet_until: dict[int, tuple] = {}  # position id -> (stop, take profit, the first bar that reaches one)
-        self._stop_loss_step = universe.get_effective_stop_loss_time_frame().to_pytimedelta()
+        step = universe.get_effective_stop_loss_time_frame().to_pytimedelta()
+        self.triggers = TriggerWatch(self.state, self.stop_loss_bars, step, self._close_at_trigger, len(self.timestamps) - 1)
+        self.position_manager.position_type = watched_position_type(self.valuation.position_type, self.triggers.changes)
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -245,40 +245,23 @@ class BacktestRun:
         tick = self.cycle.tick
         pricing, indicators, portfolio = self.pricing, self.indicators, self.state.portfolio
         last = len(self.timestamps) - 1
+        watch, changes = self.triggers, self.triggers.changes
         for block in range(first, end, BLOCK):  # the cycles' datetimes are made a block at a time
             for i, timestamp in enumerate(self.timestamps[block : min(end, block + BLOCK)], block):
                 pricing.cursor = i
                 indicators.cursor = i
                 tick(i, timestamp)
-                if portfolio.open_positions and i < last:
-                    self._check_triggers(i)
+                if (
+                    portfolio.open_positions
+                    and i < last
+                    and (i >= watch.next_cycle or changes.count != watch.seen_changes or portfolio.next_trade_id != watch.seen_trade_id)
+                ):
+                    watch.check(i)
 
-    def _check_triggers(self, i: int) -> None:
-        quiet = self._quiet_until
-        for position in list(self.state.portfolio.open_positions.values()):
-            stop, target = position.stop_loss, position.take_profit
-            if stop is None and target is None and position.trailing_stop_loss_pct is None:
-                continue
-            lo, hi, opens, highs, lows, stamps = self.stop_loss_bars(position.pair.ticker)
-            end = hi[i]
-            known = quiet.get(position.position_id)
-            if known is not None and known[0] is stop and known[1] is target and end <= known[2]:
-                continue  # no bar of this cycle reaches the levels
-            if position.trailing_stop_loss_pct is None:  # fixed levels: find the first bar that reaches one, once
-                first = first_bar_reaching(lows, highs, stop, target, lo[i])
-                quiet[position.position_id] = (stop, target, first)
-                if end <= first:
-                    continue
-            for j in range(lo[i], end):
-                fired = check_bar(position, opens[j], highs[j], lows[j])
-                if fired is None:
-                    continue
-                kind, price, level = fired
-                when = pd.Timestamp(int(stamps[j])).to_pydatetime() + self._stop_loss_step
-                self.position_manager.timestamp = when
-                trades = self.position_manager.close_position_at(position, price, trade_type=kind, trigger_price=level, notes=f"{kind.value} at {level:.6f}")
-                self.execution.execute_trades(when, self.state, trades)
-                break
+    def _close_at_trigger(self, position, when: datetime.datetime, price: Decimal, kind, level: Decimal) -> None:
+        self.position_manager.timestamp = when
+        trades = self.position_manager.close_position_at(position, price, trade_type=kind, trigger_price=level, notes=f"{kind.value} at {level:.6f}")
+        self.execution.execute_trades(when, self.state, trades)
 
     def _finish(self) -> None:
         state = self.state

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
 from trade_executor.errors import StrategyModuleError
 from trade_executor.execution.fill_models import FILL_MODEL_NAMES
 from trade_executor.market.dates import iso_date_problem
@@ -164,6 +162,8 @@ def is_search_space(value: Any, annotation: Any = None) -> bool:
         return False
     if annotation is None:
         return True
+    from pydantic import TypeAdapter
+
     try:
         TypeAdapter(annotation).validate_python(value, strict=True)
     except Exception:
@@ -241,8 +241,10 @@ def _check_value(name: str, value: Any, searching: bool, check: Callable[[Any], 
 
 def _check_annotated(annotation: Any, value: Any) -> Any:
     """A strategy's own parameter against its annotation; TypeError(expected type name) when it does not fit."""
-    if annotation is None:
+    if annotation is None or type(value) is annotation:  # the usual case, without importing pydantic (70 ms)
         return value
+    from pydantic import TypeAdapter, ValidationError
+
     try:
         TypeAdapter(annotation).validate_python(value, strict=True)
     except ValidationError:
