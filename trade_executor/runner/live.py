@@ -71,6 +71,9 @@ class LiveConfig:
     cycle_watchdog_minutes: float | None = None  # default: half a cycle, between 5 and 30 minutes
     control: ControlQueue | None = None  # the webhook's control commands, run between steps (runner/control.py)
     execution_type: str = HOT_WALLET  # or "paper": fills on the same pools, nothing signed (runner/paper_venue.py)
+    uniswap_v3_factory: str | None = None  # a strategy on a v3 exchange trades through these (runner/v3_venue.py)
+    uniswap_v3_swap_router_02: str | None = None
+    uniswap_v3_quoter_v2: str | None = None  # not called by the trading: quotes come from the pools' state, equal to QuoterV2's
 
 
 class LiveTrader:

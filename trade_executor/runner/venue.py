@@ -118,7 +118,15 @@ def market_venue(config, strategy: StrategyModule, kind: str, loader=None) -> Li
 
 
 def build_venue(config, strategy: StrategyModule, save: Callable[[], None], loader=None) -> LiveVenue:
-    """The venue ``config.execution_type`` names."""
+    """The venue ``config.execution_type`` names, on the strategy's kind of exchange (v2, or v3: runner/v3_venue.py)."""
+    from trade_executor.market.fee_tiers import is_concentrated_liquidity
+
+    if is_concentrated_liquidity(strategy.exchange_slug):
+        if config.execution_type == PAPER:
+            raise ConfigurationError(f"Paper trading on {strategy.exchange_slug} is not available yet: use EXECUTION_TYPE=uniswap_v2_hot_wallet on a devnet or a v2 exchange.")
+        from trade_executor.runner.v3_venue import uniswap_v3_venue
+
+        return uniswap_v3_venue(config, strategy, save, loader)
     if config.execution_type == PAPER:
         from trade_executor.runner.paper_venue import paper_venue
 

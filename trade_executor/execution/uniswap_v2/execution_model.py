@@ -172,9 +172,9 @@ class UniswapV2ExecutionModel:
         self.may_sign()
         self.ensure_approval(token_in, amount_in)
         deadline = self.web3.eth.get_block("latest")["timestamp"] + self.deadline_seconds
-        swap = self.routing.router.functions.swapExactTokensForTokens(amount_in, check.minimum_out, list(route.path), self.wallet, deadline)
+        swap, function_name = self.swap_call(route, amount_in, check.minimum_out, deadline)
         try:
-            signed = self.builder.sign_call(swap, gas_headroom=SWAP_GAS_HEADROOM_PER_POOL * route.hops)
+            signed = self.builder.sign_call(swap, gas_headroom=SWAP_GAS_HEADROOM_PER_POOL * len(route.pools))
         except Exception as e:  # noqa: BLE001 - estimate_gas reverts when the swap would fail
             self.fail(state, trade, f"the swap would revert, so it was not sent: {e}", sent=False)
             return
@@ -184,12 +184,20 @@ class UniswapV2ExecutionModel:
         trade.blockchain_transactions.append(
             BlockchainTransaction(
                 chain_id=self.builder.chain_id, from_address=self.wallet, nonce=signed.nonce, tx_hash=signed.tx_hash,
-                signed_bytes=signed.raw.hex(), contract_address=self.routing.router.address, function_name="swapExactTokensForTokens",
+                signed_bytes=signed.raw.hex(), contract_address=self.routing.router.address, function_name=function_name,
             )
         )
         self.save_state()
         crash_point("after_sign")
         self.broadcast_and_settle(state, trade)
+
+    def swap_call(self, route: Route, amount_in: int, minimum_out: int, deadline: int):
+        """(the router call of this swap, its name as the trade records it)."""
+        return self.routing.router.functions.swapExactTokensForTokens(amount_in, minimum_out, list(route.path), self.wallet, deadline), "swapExactTokensForTokens"
+
+    def route_fee(self, route: Route) -> tuple[Decimal, int]:
+        """(the LP fee of each hop, the hops) along ``route``."""
+        return self.routing.fee, route.hops
 
     def check(self, trade: TradeExecution, route: Route, amount_in: int) -> SwapCheck:
         """The safety rules against the pools as they are now (fresh reserves) and the route's reference."""
@@ -262,7 +270,8 @@ class UniswapV2ExecutionModel:
         gas_native = Decimal(result.gas_used * result.effective_gas_price).scaleb(-18)
         native_price = self.native_price()
         gas_usd = quantize_up(gas_native * native_price, reserve.decimals) if native_price else Decimal(0)
-        hop_fee = ONE - (ONE - self.routing.fee) ** route.hops
+        fee, hops = self.route_fee(route)
+        hop_fee = ONE - (ONE - fee) ** hops
         if trade.is_buy:
             quantity = Decimal(result.amount_out).scaleb(-base.decimals)
             paid = Decimal(result.amount_in).scaleb(-reserve.decimals)
@@ -279,7 +288,7 @@ class UniswapV2ExecutionModel:
             price_impact=Decimal(0), gas_native=gas_native, gas_usd=gas_usd,
         )
         if trade.spot_price:
-            trade.price_impact = realised_price_impact(quote_in=trade.is_buy, executed_price=trade.executed_price, spot_price=trade.spot_price, fee=self.routing.fee, hops=route.hops)
+            trade.price_impact = realised_price_impact(quote_in=trade.is_buy, executed_price=trade.executed_price, spot_price=trade.spot_price, fee=fee, hops=hops)
         portfolio.adjust_cash(trade.get_cash_delta())
         position.last_token_price = trade.executed_price
         position.last_pricing_at = trade.executed_at

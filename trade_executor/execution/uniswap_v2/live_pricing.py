@@ -114,7 +114,7 @@ class UniswapV2LivePricing:
     def _candle_close_hops(self, route: Route, pair: TradingPairIdentifier | None) -> Reference | None:
         """Before the oracle has seen enough: the last closed candle of a direct pool, in the route's direction."""
         universe = self.universe
-        if universe is None or route.hops != 1 or pair is None or self.now is None:
+        if universe is None or len(route.pools) != 1 or pair is None or self.now is None:
             return None
         candles = universe.get_candles(pair)
         candles = candles[candles.index + universe.time_frame <= self.now]  # closed ones only: the forming candle's close is the spot

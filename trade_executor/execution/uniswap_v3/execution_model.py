@@ -1,0 +1,112 @@
+"""Swap on Uniswap v3 from the hot wallet: the v2 execution model's steps, v3's route, quote and router call.
+
+Everything that keeps a decision from trading twice or getting lost is the v2 model's
+(uniswap_v2/execution_model.py): the signed transaction saved in state before it is broadcast, the
+eth_call before sending, confirmation, the fill read from the receipt's ERC-20 Transfer events, gas
+as a cost, recovery after a crash (uniswap_v2/recovery.py calls ``settle``/``broadcast_and_settle``),
+the router approved once per token. What differs is here:
+
+- the route: the pool of the pair's fee tier (a sell runs it backwards);
+- the check, against the pools read at one block: the spot (slot0) against the reference (the pool's
+  mean tick, live_pricing.py), refused beyond MAX_PRICE_DEVIATION with the v2 tripwire's message; the
+  price impact of the exact quote (quotes.py, equal to QuoterV2 to the wei) against max_price_impact;
+  ``amountOutMinimum`` is that quote less the slippage tolerance, rounded down (never in our favour);
+- the call: SwapRouter02 ``multicall(deadline, [exactInputSingle])``, or ``exactInput`` with the packed
+  path for more hops (swap_router.py).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from trade_executor.execution.guards import SwapCheck, price_impact_refusal
+from trade_executor.execution.uniswap_v2.execution_model import NO_REFERENCE, UniswapV2ExecutionModel
+from trade_executor.execution.uniswap_v2.live_pricing import route_price, to_decimal
+from trade_executor.execution.uniswap_v3.live_pricing import UniswapV3LivePricing, UniswapV3LiveRouting
+from trade_executor.execution.uniswap_v3.oracle import check_price_deviation
+from trade_executor.execution.uniswap_v3.pool_state import PoolReader
+from trade_executor.execution.uniswap_v3.quotes import UniswapV3Quoter, V3Quote
+from trade_executor.execution.uniswap_v3.routing import V3Route
+from trade_executor.execution.uniswap_v3.swap_router import swap_call
+from trade_executor.market.fee_tiers import PIPS
+from trade_executor.money import to_units
+from trade_executor.state import TradeExecution
+
+
+def minimum_out(quote_out: int, slippage_tolerance: Decimal) -> int:
+    """``quote_out`` less the tolerance, exactly, rounded down: the bound never asks more than the quote allows."""
+    keep = 1 - Fraction(slippage_tolerance)
+    return quote_out * keep.numerator // keep.denominator
+
+
+def route_fee(route: V3Route) -> Fraction:
+    """The fraction of the amount in the pools keep along the route (each hop's fee tier, compounded)."""
+    kept = Fraction(1)
+    for fee in route.fees:
+        kept *= 1 - Fraction(fee, PIPS)
+    return 1 - kept
+
+
+def quote_impact(amount_in: int, amount_out: int, spot_in_per_out: Fraction, fee: Fraction, *, quote_in: bool) -> Decimal:
+    """How much worse than the spot (fee excluded) the quote's price is, measured as amm.price_impact measures a v2 swap."""
+    if amount_out <= 0:
+        return Decimal(1)
+    ideal = amount_in * (1 - fee) / spot_in_per_out  # what the spot pays out after the fee, with no depth used
+    return to_decimal(ideal / amount_out - 1 if quote_in else 1 - amount_out / ideal)
+
+
+class UniswapV3ExecutionModel(UniswapV2ExecutionModel):
+    """The v2 model with v3 routing, quotes and router; ``quoter`` reads the pools (pool_state.py)."""
+
+    routing: UniswapV3LiveRouting
+    pricing: UniswapV3LivePricing
+
+    def __init__(self, *args, quoter: UniswapV3Quoter | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.quoter = quoter or UniswapV3Quoter(PoolReader(self.web3))
+        self.last_quote: V3Quote | None = None  # the quote the last check measured (logs, tests)
+
+    def describe(self) -> str:
+        return f"Uniswap v3 hot wallet {self.builder.wallet.address} via SwapRouter02 {self.routing.router.address}"
+
+    def route_for(self, trade: TradeExecution) -> tuple[V3Route, str, str, int]:
+        buy_route = self.pricing.buy_route(trade.pair)
+        if trade.is_buy:
+            return buy_route, trade.reserve_currency.address, trade.pair.base.address, to_units(trade.planned_reserve, trade.reserve_currency.decimals)
+        return buy_route.reversed(), trade.pair.base.address, trade.reserve_currency.address, to_units(-trade.planned_quantity, trade.pair.base.decimals)
+
+    def swap_call(self, route: V3Route, amount_in: int, minimum: int, deadline: int):
+        return swap_call(self.routing.router, route, amount_in, minimum, self.wallet, deadline)
+
+    def route_fee(self, route: V3Route) -> tuple[Decimal, int]:
+        return to_decimal(route_fee(route)), 1
+
+    def check(self, trade: TradeExecution, route: V3Route, amount_in: int) -> SwapCheck:
+        """The safety rules against the route's pools and oracle read now, at one block."""
+        pair = trade.pair
+        self.routing.end_snapshot()  # earlier swaps of this cycle moved the pools: read them again
+        block = self.web3.eth.block_number
+        self.routing.observe(list(route.pools), block=block)
+        quote = self.last_quote = self.quoter.quote_exact_input(route, amount_in, block=block)
+        scale = Fraction(10) ** (pair.base.decimals - pair.quote.decimals)
+        spot_route = route_price(self.pricing.spot_hops(route))
+        spot = to_decimal((spot_route if trade.is_buy else 1 / spot_route) * scale)
+        reference = self.pricing.reference(route, pair)
+        impact = quote_impact(amount_in, quote.amount_out, spot_route, route_fee(route), quote_in=trade.is_buy)
+        minimum = minimum_out(quote.amount_out, self.slippage_tolerance)
+        trade.spot_price = spot
+        if reference is None:
+            trade.reference_price = None
+            return SwapCheck(minimum, quote.amount_out, spot, spot, impact, NO_REFERENCE.format(ticker=pair.ticker))
+        reference_route = route_price(reference.hop_prices)
+        reference_price = trade.reference_price = to_decimal((reference_route if trade.is_buy else 1 / reference_route) * scale)
+        moved = check_price_deviation(
+            ticker=pair.ticker, spot=spot, reference=reference_price, reference_source=reference.source, max_price_deviation=self.max_price_deviation,
+        )
+        refusal = moved.refusal
+        if refusal is None and self.max_price_impact is not None and impact > self.max_price_impact:
+            refusal = price_impact_refusal(impact, self.max_price_impact)
+        if refusal is None and minimum <= 0:
+            refusal = f"the swap would receive nothing worth sending ({quote.amount_out} token units)"
+        return SwapCheck(minimum, quote.amount_out, spot, reference_price, impact, refusal)
