@@ -32,6 +32,9 @@ from trade_executor.cli.live_options import (
     TwapWindow,
     Unresolved,
     UnresolvedTrades,
+    V3Factory,
+    V3Quoter,
+    V3SwapRouter,
 )
 from trade_executor.cli.monitoring_options import (
     DEFAULT_STATSD_PREFIX,
@@ -109,6 +112,9 @@ def start(
     keystore_password: KeystorePassword = None,
     uniswap_v2_router: Router = None,
     uniswap_v2_factory: Factory = None,
+    uniswap_v3_factory: V3Factory = None,
+    uniswap_v3_swap_router_02: V3SwapRouter = None,
+    uniswap_v3_quoter_v2: V3Quoter = None,
     confirmation_block_count: ConfirmationBlocks = 1,
     confirmation_timeout: ConfirmationTimeout = 60.0,
     cycle_offset_minutes: CycleOffset = 0.0,
@@ -181,6 +187,7 @@ def start(
                 max_cycles=max_cycles, min_gas_balance=min_gas_balance, approval_type=approval_type, unresolved_trades=unresolved_trades.value, from_block=from_block,
                 max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, rpc_outage_tolerance_seconds=rpc_outage_tolerance_seconds, cache_path=cache_path,
                 cycle_watchdog_minutes=cycle_watchdog_minutes, observers=(*webhook.observers, *observers), control=webhook.control, paper=paper,
+                uniswap_v3_factory=uniswap_v3_factory, uniswap_v3_swap_router_02=uniswap_v3_swap_router_02, uniswap_v3_quoter_v2=uniswap_v3_quoter_v2,
             )
             webhook.attach(trader)
             if paper:

@@ -187,13 +187,16 @@ RULES: tuple[Rule, ...] = (
     Rule("STATSD_HOST", host_port, "set {name} to host or host:port, e.g. {name}=127.0.0.1:8125"),
     Rule("UNISWAP_V2_ROUTER", address, "set {name} to the router's address, 0x and 40 hex digits"),
     Rule("UNISWAP_V2_FACTORY", address, "set {name} to the factory's address, 0x and 40 hex digits"),
+    Rule("UNISWAP_V3_FACTORY", address, "set {name} to the v3 factory's address, 0x and 40 hex digits"),
+    Rule("UNISWAP_V3_SWAP_ROUTER_02", address, "set {name} to SwapRouter02's address, 0x and 40 hex digits"),
+    Rule("UNISWAP_V3_QUOTER_V2", address, "set {name} to QuoterV2's address, 0x and 40 hex digits"),
     Rule("TOKEN_*", address, "set {name} to the token's address, 0x and 40 hex digits (TOKEN_<SYMBOL>=0x...)"),
     *(Rule(name, iso_date_problem, DATE) for name in ("BACKTEST_START", "BACKTEST_END", "REPLAY_START", "REPLAY_END", "DEVNET_START_DATE")),
 )
 
 # Names an .env file may hold without a warning though no command reads them as an option.
 ALLOWED_PREFIXES = ("JSON_RPC_", "TOKEN_", "PAIR_", "UNISWAP_V3_")  # PAIR_<BASE>_<QUOTE>: pool addresses the devnet writes, for people;
-# UNISWAP_V3_*: the v3 addresses `devnet --exchange=uniswap-v3` writes, which no command reads yet
+# UNISWAP_V3_*: the v3 addresses `devnet --exchange=uniswap-v3` writes; FACTORY, SWAP_ROUTER_02 and QUOTER_V2 are read, the others are for people
 ALLOWED_NAMES = frozenset({"DOMAIN_NAME", "TRADE_EXECUTOR_VERSION", "CHAIN_ID", "WETH", "COMPOSE_PROJECT_NAME", "TZ", "PYTHONUNBUFFERED", "PYTHONWARNINGS"})
 
 

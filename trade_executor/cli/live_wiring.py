@@ -30,6 +30,14 @@ def json_rpc_url_for(chain_id: int, explicit: str | None) -> str:
     return " ".join(value)
 
 
+V3_ADDRESSES = ("UNISWAP_V3_FACTORY", "UNISWAP_V3_SWAP_ROUTER_02", "UNISWAP_V3_QUOTER_V2")
+
+
+def v3_addresses(settings: dict) -> dict[str, str | None]:
+    """The Uniswap v3 addresses from ``start``'s options, or from the environment for the commands that do not declare them (check-wallet, console...)."""
+    return {name.lower(): settings.pop(name.lower(), None) or os.environ.get(name) or None for name in V3_ADDRESSES}
+
+
 def hot_wallet_key(private_key: str | None, keystore_file: Path | None, keystore_password: str | None) -> str | None:
     """The key from PRIVATE_KEY, or decrypted from KEYSTORE_FILE (passphrase from KEYSTORE_PASSWORD or a prompt)."""
     if not keystore_file:
@@ -68,6 +76,7 @@ def build_live_trader(
     from trade_executor.cli.state_files import hold_writer_lock, live_state_file
     from trade_executor.execution.guards import DEFAULT_MAX_PRICE_DEVIATION
     from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy
+    from trade_executor.market.fee_tiers import is_concentrated_liquidity
     from trade_executor.runner.live import LiveConfig, LiveTrader
     from trade_executor.state.ownership import PAPER
     from trade_executor.strategy.module import load_strategy_module
@@ -76,7 +85,9 @@ def build_live_trader(
     if writer is not None:
         hold_writer_lock(state_file, writer)
     strategy = load_strategy_module(strategy_file)
-    needed = (("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory)) if paper else (("PRIVATE_KEY (or KEYSTORE_FILE)", private_key or keystore_file), ("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory))
+    v3 = v3_addresses(settings)
+    exchange = (("UNISWAP_V3_FACTORY", v3["uniswap_v3_factory"]), ("UNISWAP_V3_SWAP_ROUTER_02", v3["uniswap_v3_swap_router_02"])) if is_concentrated_liquidity(strategy.exchange_slug) else (("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory))
+    needed = exchange if paper else (("PRIVATE_KEY (or KEYSTORE_FILE)", private_key or keystore_file), *exchange)
     missing = [name for name, value in needed if not value]
     if missing:
         raise ConfigurationError(f"{'Paper' if paper else 'Live'} trading needs {', '.join(missing)}: set them in the environment or an --env-file (`trade-executor devnet` writes one).")
@@ -100,6 +111,7 @@ def build_live_trader(
         max_price_deviation=Decimal(str(settings.pop("max_price_deviation", DEFAULT_MAX_PRICE_DEVIATION))),
         cache_path=Path(settings.pop("cache_path", None) or os.environ.get("CACHE_PATH") or "cache"),
         approve=ask_on_console if approval == ApprovalType.cli else None,
+        **v3,
         **settings,
     )
     trader = LiveTrader(config, strategy)
