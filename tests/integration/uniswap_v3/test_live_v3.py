@@ -20,8 +20,9 @@ from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS
 from trade_executor.execution.uniswap_v2 import execution_model as v2_execution_model
 from trade_executor.execution.uniswap_v2.treasury import check_accounts
-from trade_executor.execution.uniswap_v3.execution_model import UniswapV3ExecutionModel
+from trade_executor.execution.uniswap_v3.execution_model import UniswapV3ExecutionModel, minimum_out
 from trade_executor.execution.uniswap_v3.oracle import increase_cardinality
+from trade_executor.execution.uniswap_v3.routing import V3Route
 from trade_executor.execution.uniswap_v3.swap_router import decode_swap
 from trade_executor.runner.live import LiveConfig, LiveTrader
 from trade_executor.state import TradeStatus
@@ -199,3 +200,23 @@ def test_a_pool_pushed_just_before_the_trade_is_refused_and_nothing_is_sent(trad
     assert web3.eth.get_transaction_count(wallet) == nonce and web3.eth.block_number == block  # nothing sent, nothing mined
     assert sell.spot_price < sell.reference_price * Decimal("0.97")  # the pushed spot, against a steady reference
     assert trader.state.portfolio.open_positions  # the position is there, as it was
+
+
+def test_two_hops_go_through_exact_input_and_pay_the_exact_quote(trader, web3, v3):
+    """The model's router call for a two-hop route (WETH -> USDC -> BTC): exactInput with the packed path, paid exactly the quote."""
+    execution, wallet = trader.execution, trader.wallet.address
+    routing = execution.routing
+    route = V3Route((routing.hop(v3.weth, v3.usdc, 3000), routing.hop(v3.usdc, v3.tokens["BTC"], 3000)))
+    amount = 10**18
+    weth = web3.eth.contract(address=v3.weth, abi=load_abi("WETH9"))
+    send_and_wait(web3, execution.builder.sign_call(weth.functions.deposit(), value=amount))
+    execution.ensure_approval(v3.weth, amount)  # approved by the earlier sell: nothing sent
+    assert approvals_by(web3, wallet, v3.weth) == 1
+    quote = execution.quoter.quote_exact_input(route, amount)
+    minimum = minimum_out(quote.amount_out, SLIPPAGE)
+    call, name = execution.swap_call(route, amount, minimum, web3.eth.get_block("latest")["timestamp"] + 300)
+    assert name == "multicall(exactInput)"
+    before = balance(web3, v3.tokens["BTC"], wallet)
+    receipt = send_and_wait(web3, execution.builder.sign_call(call))
+    assert receipt["blockNumber"] == quote.block + 1
+    assert balance(web3, v3.tokens["BTC"], wallet) - before == quote.amount_out > minimum
