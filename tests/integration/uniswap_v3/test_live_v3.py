@@ -121,8 +121,12 @@ def approvals_by(web3, wallet: str, token: str) -> int:
 def test_the_venue_is_v3(trader, v3):
     assert isinstance(trader.execution, UniswapV3ExecutionModel)
     assert trader.execution.describe() == f"Uniswap v3 hot wallet {trader.wallet.address} via SwapRouter02 {v3.swap_router02}"
-    (pair,) = trader.build_universe().pairs.values()
+    universe = trader.build_universe()
+    (pair,) = universe.pairs.values()
     assert pair.pool_address == v3.pools[NARROW_POOL] and pair.fee == Decimal("0.003")
+    candles = universe.get_candles(pair)  # the pool oracle's mean price per candle, as far back as its observations reach
+    assert len(candles) >= 1 and (candles["open"] == candles["close"]).all()
+    assert abs(candles["close"].iloc[-1] / 2500 - 1) < 0.001  # the devnet's price, no swap yet
 
 
 def test_buy_sell_buy_fills_equal_quoter_v2_to_the_wei_and_approves_once(trader, web3, v3, monkeypatch):
