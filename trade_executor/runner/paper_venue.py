@@ -20,6 +20,7 @@ from trade_executor.errors import ConfigurationError
 from trade_executor.execution.gas import CHAIN_GAS_DEFAULTS
 from trade_executor.execution.paper.execution_model import SWAP_GAS_UNITS, PaperExecutionModel
 from trade_executor.execution.uniswap_v2.recovery import pending_trades
+from trade_executor.market.fee_tiers import is_concentrated_liquidity
 from trade_executor.runner.venue import PAPER, LiveVenue, market_venue
 from trade_executor.state import BalanceUpdateCause, State
 from trade_executor.state.ownership import describe_run
@@ -72,7 +73,18 @@ class PaperTreasury:
 
 
 def paper_venue(config, strategy: StrategyModule, save: Callable[[], None], loader=None) -> LiveVenue:
-    venue = market_venue(config, strategy, PAPER, loader)
+    """Paper trading on the strategy's kind of exchange: v2 pools, or v3 ones (exact v3 quotes from the pools' state)."""
+    model, extra = PaperExecutionModel, {}
+    if is_concentrated_liquidity(strategy.exchange_slug):
+        from trade_executor.execution.paper.uniswap_v3 import UniswapV3PaperExecutionModel
+        from trade_executor.execution.uniswap_v3.pool_state import PoolReader
+        from trade_executor.execution.uniswap_v3.quotes import UniswapV3Quoter
+        from trade_executor.runner.v3_venue import v3_market_venue
+
+        venue = v3_market_venue(config, strategy, PAPER, loader)
+        model, extra = UniswapV3PaperExecutionModel, {"quoter": UniswapV3Quoter(PoolReader(venue.web3))}
+    else:
+        venue = market_venue(config, strategy, PAPER, loader)
     venue.pin_reads = True  # every pool read at one block number: the block a paper fill is priced at
 
     tips: dict[int, int] = {}
@@ -89,8 +101,8 @@ def paper_venue(config, strategy: StrategyModule, save: Callable[[], None], load
 
     parameters = strategy.parameters
     units = parameters.gas_units_per_swap if parameters.gas_units_per_swap is not None else CHAIN_GAS_DEFAULTS.get(strategy.chain_id, ("", SWAP_GAS_UNITS))[1]
-    venue.execution = PaperExecutionModel(
-        venue.routing, save, pricing=venue.pricing, priced_block=priced_block, native_price=venue.native_price, gas_units_per_swap=units,
+    venue.execution = model(
+        venue.routing, save, **extra, pricing=venue.pricing, priced_block=priced_block, native_price=venue.native_price, gas_units_per_swap=units,
         slippage_tolerance=parameters.slippage_tolerance, max_price_deviation=config.max_price_deviation,
         max_price_impact=parameters.max_price_impact, clock=config.clock,
     )

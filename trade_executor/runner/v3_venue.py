@@ -70,8 +70,8 @@ def check_v3_config(config) -> None:
         )
 
 
-def uniswap_v3_venue(config, strategy: StrategyModule, save: Callable[[], None], loader=None) -> LiveVenue:
-    """The hot-wallet venue on the v3 pools of the strategy's exchange (its fee tiers)."""
+def v3_market_venue(config, strategy: StrategyModule, kind: str, loader=None) -> UniswapV3Venue:
+    """The parts every venue on the v3 pools of the strategy's exchange (its fee tiers) shares: node, routing, oracle, pricing, market data."""
     check_v3_config(config)
     web3 = create_web3(config.json_rpc_url.get_secret_value())
     check_chain_id(web3, strategy.chain_id)
@@ -86,7 +86,13 @@ def uniswap_v3_venue(config, strategy: StrategyModule, save: Callable[[], None],
         web3, routing, chain_id=strategy.chain_id, exchange_slug=strategy.exchange_slug, reserve_symbol=strategy.reserve_currency,
         tokens=config.tokens, time_frame=strategy.cycle_duration, history=OracleCandles(web3, history_seconds=int(required_history(strategy).total_seconds())),
     )
-    venue = UniswapV3Venue(HOT_WALLET, web3, routing, oracle, pricing, UniswapV3PoolRevaluator(pricing), loader)
+    return UniswapV3Venue(kind, web3, routing, oracle, pricing, UniswapV3PoolRevaluator(pricing), loader)
+
+
+def uniswap_v3_venue(config, strategy: StrategyModule, save: Callable[[], None], loader=None) -> LiveVenue:
+    """The hot-wallet venue on the v3 pools of the strategy's exchange."""
+    venue = v3_market_venue(config, strategy, HOT_WALLET, loader)
+    web3, routing, pricing = venue.web3, venue.routing, venue.pricing
     venue.wallet = HotWallet(config.private_key.get_secret_value())
     parameters = strategy.parameters
     venue.execution = UniswapV3ExecutionModel(

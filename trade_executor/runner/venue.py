@@ -3,7 +3,7 @@
 A venue bundles the models the cycle plugs in (DESIGN "The cycle"): routing, pricing, valuation,
 execution, the market data loader, and a treasury (what the books are checked against and how a
 restart finishes what a crash left). ``uniswap_v2_venue`` trades from a hot wallet on the chain;
-``paper_venue.paper_venue`` fills on the same chain's pools without signing anything.
+``paper_venue.paper_venue`` fills on the same chain's pools (v2 or v3) without signing anything.
 
 The Treasury contract:
 
@@ -121,16 +121,14 @@ def build_venue(config, strategy: StrategyModule, save: Callable[[], None], load
     """The venue ``config.execution_type`` names, on the strategy's kind of exchange (v2, or v3: runner/v3_venue.py)."""
     from trade_executor.market.fee_tiers import is_concentrated_liquidity
 
-    if is_concentrated_liquidity(strategy.exchange_slug):
-        if config.execution_type == PAPER:
-            raise ConfigurationError(f"Paper trading on {strategy.exchange_slug} is not available yet: use EXECUTION_TYPE=uniswap_v2_hot_wallet on a devnet or a v2 exchange.")
-        from trade_executor.runner.v3_venue import uniswap_v3_venue
-
-        return uniswap_v3_venue(config, strategy, save, loader)
     if config.execution_type == PAPER:
         from trade_executor.runner.paper_venue import paper_venue
 
         return paper_venue(config, strategy, save, loader)
+    if is_concentrated_liquidity(strategy.exchange_slug):
+        from trade_executor.runner.v3_venue import uniswap_v3_venue
+
+        return uniswap_v3_venue(config, strategy, save, loader)
     from trade_executor.runner.hot_wallet_venue import uniswap_v2_venue
 
     return uniswap_v2_venue(config, strategy, save, loader)

@@ -76,7 +76,7 @@ class PaperExecutionModel:
         self.may_sign()
         portfolio = state.portfolio
         position = portfolio.open_positions[trade.position_id]
-        buy_route = self.routing.route(trade.reserve_currency.address, trade.pair.base.address)
+        buy_route = self.buy_route(trade)
         if trade.is_buy:
             trade.planned_reserve = max(min(trade.planned_reserve, portfolio.get_cash()), Decimal(0))
             route, amount_in = buy_route, to_units(trade.planned_reserve, trade.reserve_currency.decimals)
@@ -91,9 +91,9 @@ class PaperExecutionModel:
         if check.refusal is not None:
             self.skip(state, trade, check.refusal)
             return
-        amounts = self.routing.quote(amount_in, route)
+        amounts = self.quote(route, amount_in)
         self.book(state, trade, route, amounts, check, block, gas_price)
-        self.routing.apply_to_snapshot(route, amounts)
+        self.after_fill(route, amounts)
         crash_point("paper_before_save")
         self.save_state()
         crash_point("paper_after_save")
@@ -102,6 +102,25 @@ class PaperExecutionModel:
             abs(trade.executed_quantity), trade.pair.base.token_symbol, trade.executed_reserve, trade.reserve_currency.token_symbol, block,
         )
 
+    def buy_route(self, trade: TradeExecution) -> Route:
+        """The route a buy of ``trade``'s pair takes (a sell runs it backwards)."""
+        return self.routing.route(trade.reserve_currency.address, trade.pair.base.address)
+
+    def quote(self, route: Route, amount_in: int) -> list[int]:
+        """The amount in, then what each hop pays out, on the snapshot (the check just passed)."""
+        return self.routing.quote(amount_in, route)
+
+    def after_fill(self, route: Route, amounts: list[int]) -> None:
+        """Move the snapshot's pools as the fill would have: the next trade of this pass pays the price it leaves."""
+        self.routing.apply_to_snapshot(route, amounts)
+
+    def hop_count(self, route: Route) -> int:
+        return route.hops
+
+    def fee_share(self, route: Route) -> Decimal:
+        """The share of the amount in the route's pools keep as LP fees."""
+        return ONE - (ONE - self.routing.fee) ** route.hops
+
     def check(self, trade: TradeExecution, route: Route, amount_in: int) -> SwapCheck:
         """The live safety rules against the snapshot's reserves (this block, with this pass's paper fills) and the route's reference price."""
         return check_trade(trade, route, amount_in, self.routing.hop_reserves(route), self.pricing, self.routing.fee, self)
@@ -109,11 +128,11 @@ class PaperExecutionModel:
     def book(self, state: State, trade: TradeExecution, route: Route, amounts: list[int], check: SwapCheck, block: int, gas_price: int) -> None:
         """Record the fill in the books: quantities in token units exactly, costs rounded against us."""
         base, reserve, portfolio = trade.pair.base, trade.reserve_currency, state.portfolio
-        gas_units = self.gas_units_per_swap + EXTRA_HOP_GAS_UNITS * (route.hops - 1)
+        gas_units = self.gas_units_per_swap + EXTRA_HOP_GAS_UNITS * (self.hop_count(route) - 1)
         gas_native = from_units(gas_units * gas_price, 18)
         native_price = self.native_price() if gas_native else None
         gas_usd = quantize_up(gas_native * native_price, reserve.decimals) if native_price else Decimal(0)
-        fee_share = ONE - (ONE - self.routing.fee) ** route.hops
+        fee_share = self.fee_share(route)
         unit = Decimal(1).scaleb(-reserve.decimals)
         if trade.is_buy:
             paid, quantity = from_units(amounts[0], reserve.decimals), from_units(amounts[-1], base.decimals)

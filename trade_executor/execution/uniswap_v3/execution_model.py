@@ -56,6 +56,36 @@ def quote_impact(amount_in: int, amount_out: int, spot_in_per_out: Fraction, fee
     return to_decimal(ideal / amount_out - 1 if quote_in else 1 - amount_out / ideal)
 
 
+def check_quote(trade: TradeExecution, route: V3Route, amount_in: int, quote_out: int, pricing: UniswapV3LivePricing, rules) -> SwapCheck:
+    """The v3 safety rules for ``amount_in`` along ``route`` paying ``quote_out``, against the pass's pool prices (``pricing.routing``).
+
+    ``rules`` carries ``slippage_tolerance``, ``max_price_deviation`` and ``max_price_impact`` (an execution model).
+    Records the spot and reference on the trade; without a reference a swap is refused (NO_REFERENCE).
+    """
+    pair = trade.pair
+    scale = Fraction(10) ** (pair.base.decimals - pair.quote.decimals)
+    spot_route = route_price(pricing.spot_hops(route))
+    spot = to_decimal((spot_route if trade.is_buy else 1 / spot_route) * scale)
+    reference = pricing.reference(route, pair)
+    impact = quote_impact(amount_in, quote_out, spot_route, route_fee(route), quote_in=trade.is_buy)
+    minimum = minimum_out(quote_out, rules.slippage_tolerance)
+    trade.spot_price = spot
+    if reference is None:
+        trade.reference_price = None
+        return SwapCheck(minimum, quote_out, spot, spot, impact, NO_REFERENCE.format(ticker=pair.ticker))
+    reference_route = route_price(reference.hop_prices)
+    reference_price = trade.reference_price = to_decimal((reference_route if trade.is_buy else 1 / reference_route) * scale)
+    moved = check_price_deviation(
+        ticker=pair.ticker, spot=spot, reference=reference_price, reference_source=reference.source, max_price_deviation=rules.max_price_deviation,
+    )
+    refusal = moved.refusal
+    if refusal is None and rules.max_price_impact is not None and impact > rules.max_price_impact:
+        refusal = price_impact_refusal(impact, rules.max_price_impact)
+    if refusal is None and minimum <= 0:
+        refusal = f"the swap would receive nothing worth sending ({quote_out} token units)"
+    return SwapCheck(minimum, quote_out, spot, reference_price, impact, refusal)
+
+
 class UniswapV3ExecutionModel(UniswapV2ExecutionModel):
     """The v2 model with v3 routing, quotes and router; ``quoter`` reads the pools (pool_state.py)."""
 
@@ -84,29 +114,8 @@ class UniswapV3ExecutionModel(UniswapV2ExecutionModel):
 
     def check(self, trade: TradeExecution, route: V3Route, amount_in: int) -> SwapCheck:
         """The safety rules against the route's pools and oracle read now, at one block."""
-        pair = trade.pair
         self.routing.end_snapshot()  # earlier swaps of this cycle moved the pools: read them again
         block = self.web3.eth.block_number
         self.routing.observe(list(route.pools), block=block)
         quote = self.last_quote = self.quoter.quote_exact_input(route, amount_in, block=block)
-        scale = Fraction(10) ** (pair.base.decimals - pair.quote.decimals)
-        spot_route = route_price(self.pricing.spot_hops(route))
-        spot = to_decimal((spot_route if trade.is_buy else 1 / spot_route) * scale)
-        reference = self.pricing.reference(route, pair)
-        impact = quote_impact(amount_in, quote.amount_out, spot_route, route_fee(route), quote_in=trade.is_buy)
-        minimum = minimum_out(quote.amount_out, self.slippage_tolerance)
-        trade.spot_price = spot
-        if reference is None:
-            trade.reference_price = None
-            return SwapCheck(minimum, quote.amount_out, spot, spot, impact, NO_REFERENCE.format(ticker=pair.ticker))
-        reference_route = route_price(reference.hop_prices)
-        reference_price = trade.reference_price = to_decimal((reference_route if trade.is_buy else 1 / reference_route) * scale)
-        moved = check_price_deviation(
-            ticker=pair.ticker, spot=spot, reference=reference_price, reference_source=reference.source, max_price_deviation=self.max_price_deviation,
-        )
-        refusal = moved.refusal
-        if refusal is None and self.max_price_impact is not None and impact > self.max_price_impact:
-            refusal = price_impact_refusal(impact, self.max_price_impact)
-        if refusal is None and minimum <= 0:
-            refusal = f"the swap would receive nothing worth sending ({quote.amount_out} token units)"
-        return SwapCheck(minimum, quote.amount_out, spot, reference_price, impact, refusal)
+        return check_quote(trade, route, amount_in, quote.amount_out, self.pricing, self)

@@ -14,7 +14,7 @@ one block (``observe``); ``end_snapshot`` drops that reading, as the v2 routing'
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -116,6 +116,11 @@ class UniswapV3LiveRouting(UniswapV3Routing):
 
     def end_snapshot(self) -> None:
         self._snapshot = None
+
+    def move_spot(self, pool: str, sqrt_price_x96: int) -> None:
+        """Set the pass's spot of ``pool`` where a (paper) swap left it; its oracle reading stays (one block cannot move it)."""
+        if self._snapshot is not None and pool in self._snapshot:
+            self._snapshot[pool] = replace(self._snapshot[pool], spot_sqrt_price_x96=sqrt_price_x96)
 
     def snapshot_covers(self, pools) -> bool:
         return self._snapshot is not None and all(pool in self._snapshot for pool in pools)
