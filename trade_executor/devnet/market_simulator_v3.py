@@ -33,7 +33,11 @@ class V3MarketSimulator(MarketSimulator):
     ``v2``: a v2 simulator on the same chain whose pool of the pair moves along with the v3 ones
     (``devnet --exchange=uniswap-v3`` deploys both); its transaction builder is shared, so both sign
     with one nonce sequence. ``builder``: the same sharing without a v2 simulator.
+    ``close_enough``: a pool this close (relative price) to its target is left where it is; the
+    replay sets 0, so every pool sits exactly on the backtest's sqrt price.
     """
+
+    close_enough: Fraction = CLOSE_ENOUGH
 
     def __init__(
         self,
@@ -104,7 +108,7 @@ class V3MarketSimulator(MarketSimulator):
     def _move_pool(self, key: str, target_price: Decimal) -> str | None:
         pool = self.pools[key]
         target, current = self.target_sqrt_price(key, target_price), self.sqrt_price(key)
-        if abs(Fraction(target * target, current * current) - 1) <= CLOSE_ENOUGH:
+        if target == current or abs(Fraction(target * target, current * current) - 1) <= self.close_enough:
             return None
         zero_for_one = target < current  # token0 goes in and its price falls
         token0, token1 = (pool.base, pool.quote) if pool.base_is_token0 else (pool.quote, pool.base)

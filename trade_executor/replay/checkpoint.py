@@ -28,14 +28,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 class Checkpoints:
-    def __init__(self, folder: Path, identity: dict):
+    def __init__(self, folder: Path, identity: dict, deployment_type: type = DevnetDeployment):
         self.folder = folder
         self.identity = identity  # strategy file, start, end: a checkpoint of another replay is never used
+        self.deployment_type = deployment_type  # DevnetDeployment (v2) or DevnetV3Deployment
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def save(self, next_cycle: int, chain_dump: str, live_state: Path, deployment: DevnetDeployment) -> None:
+    def save(self, next_cycle: int, chain_dump: str, live_state: Path, deployment) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"cycle-{next_cycle:07d}"
         shutil.rmtree(target, ignore_errors=True)
@@ -49,7 +50,7 @@ class Checkpoints:
             if old.name != target.name:
                 shutil.rmtree(old, ignore_errors=True)
 
-    def load(self) -> tuple[int, str, Path, DevnetDeployment] | None:
+    def load(self) -> tuple[int, str, Path, object] | None:
         pointer = self.folder / "latest"
         if not pointer.exists():
             return None
@@ -57,5 +58,5 @@ class Checkpoints:
         progress = json.loads((target / "progress.json").read_text())
         if {k: progress.get(k) for k in self.identity} != self.identity:
             return None
-        deployment = DevnetDeployment(**json.loads((target / "deployment.json").read_text()))
+        deployment = self.deployment_type(**json.loads((target / "deployment.json").read_text()))
         return progress["next_cycle"], (target / "chain.hex").read_text(), target / "live-state.json", deployment

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -25,11 +26,15 @@ from pydantic import SecretStr
 from trade_executor.chain.connection import create_web3
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEYS, Anvil
-from trade_executor.devnet.deploy import deploy_uniswap_v2
+from trade_executor.devnet.deploy import DevnetDeployment, deploy_uniswap_v2
+from trade_executor.devnet.deploy_v3 import DevnetV3Deployment, deploy_uniswap_v3
 from trade_executor.errors import ConfigurationError
+from trade_executor.execution.fill_models import CONCENTRATED_LIQUIDITY
+from trade_executor.market.fee_tiers import is_concentrated_liquidity
 from trade_executor.replay.checkpoint import Checkpoints
 from trade_executor.replay.data import ReplayDataLoader, onchain_universe
 from trade_executor.replay.pools import PoolSetter
+from trade_executor.replay.pools_v3 import V3PoolSetter, fee_pips, pool_keys
 from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
 from trade_executor.runner.live import LiveConfig, LiveTrader
 from trade_executor.state import State
@@ -45,6 +50,7 @@ logger = logging.getLogger(__name__)
 HOT_WALLET_KEY = ANVIL_PRIVATE_KEYS[1]
 TIP_GWEI = Decimal(1)  # anvil runs with base fee 0, so every transaction pays exactly the 1 gwei tip
 SWAP_GAS_UNITS = 110_000  # what a Uniswap v2 swap uses on anvil, give or take a few thousand
+V3_SWAP_GAS_UNITS = 120_000  # a SwapRouter02 multicall(exactInputSingle) on anvil: 117k to 122k measured
 
 
 @dataclass(frozen=True)
@@ -107,9 +113,12 @@ class ReplayResult:
 
 
 def backtest_variant(strategy: StrategyModule) -> StrategyModule:
-    """The strategy as the replay backtests it: constant-product fills, gas priced as on the replay chain."""
+    """The strategy as the replay backtests it: its pools' own maths (x*y=k, or v3's), gas priced as on the replay chain."""
     values = strategy.parameters.as_dict()
-    values.update(fill_model="constant_product", gas_units_per_swap=SWAP_GAS_UNITS, gas_price_gwei=TIP_GWEI)
+    if is_concentrated_liquidity(strategy.exchange_slug):
+        values.update(fill_model=CONCENTRATED_LIQUIDITY, gas_units_per_swap=V3_SWAP_GAS_UNITS, gas_price_gwei=TIP_GWEI)
+    else:
+        values.update(fill_model="constant_product", gas_units_per_swap=SWAP_GAS_UNITS, gas_price_gwei=TIP_GWEI)
     return replace(strategy, parameters=StrategyParameters(values))
 
 
@@ -136,14 +145,16 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
             raise ConfigurationError("The replay needs each pool's liquidity: set Parameters.pool_liquidity_usd or give the candles a liquidity column.")
         return value
 
+    v3 = is_concentrated_liquidity(strategy.exchange_slug)
     run.pricing.cursor = 0
     first_liquidity = liquidity(next(iter(universe.pairs.values())))
-    backtest = run.run()
+    backtest = None if v3 else run.run()  # on v3 pools the backtest fills with the deployed pools' liquidity: after the deployment
     decimals = {p.base.token_symbol: p.base.decimals for p in universe.pairs.values()}  # the chain's tokens as the backtest counts them
     first = run.timestamps[0]
     checkpoints = Checkpoints(
         options.state_file.with_name(options.state_file.name + ".replay"),
         {"strategy_file": str(options.strategy_file), "start": str(run.timestamps[0]), "end": str(run.timestamps[-1])},
+        DevnetV3Deployment if v3 else DevnetDeployment,
     )
     resumed = checkpoints.load() if options.resume else None
     if resumed is None:
@@ -163,23 +174,36 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
         else:
             start_cycle = 0
             prices = {p.base.token_symbol: run.pricing.get_last_known_price(p) for p in universe.pairs.values()}
-            deployment = deploy_uniswap_v2(
+            deploy = partial(_deploy_v3, universe=universe) if v3 else deploy_uniswap_v2
+            deployment = deploy(
                 web3, deployer, prices=prices, liquidity_usd=first_liquidity,
                 fund_address=HotWallet(HOT_WALLET_KEY).address, fund_usdc=strategy.parameters.initial_cash, fund_native=Decimal(1_000),
                 decimals=decimals,
             )
-        live_universe = onchain_universe(universe, deployment.tokens, deployment.pairs, ANVIL_CHAIN_ID, decimals)
+        if v3:
+            live_universe = onchain_universe(universe, deployment.tokens, {t: deployment.pools[k] for t, k in pool_keys(universe).items()}, ANVIL_CHAIN_ID, decimals)
+            pools = V3PoolSetter(web3, deployer, deployment, pool_keys(universe))
+            run.execution.fill_model = pools.fill_model(universe, live_universe)
+            backtest = run.run()
+            venue_options = {
+                "router": "", "factory": "", "uniswap_v3_factory": deployment.factory,
+                "uniswap_v3_swap_router_02": deployment.swap_router02, "uniswap_v3_quoter_v2": deployment.quoter_v2,
+            }
+        else:
+            live_universe = onchain_universe(universe, deployment.tokens, deployment.pairs, ANVIL_CHAIN_ID, decimals)
+            venue_options = {"router": deployment.router, "factory": deployment.factory}
         now = [run.timestamps[start_cycle]]
         config = LiveConfig(
             strategy_file=options.strategy_file, state_file=options.state_file, json_rpc_url=SecretStr(anvil.url),
-            private_key=SecretStr(HOT_WALLET_KEY), router=deployment.router, factory=deployment.factory, tokens=deployment.tokens,
+            private_key=SecretStr(HOT_WALLET_KEY), tokens=deployment.tokens, **venue_options,
             confirmation_timeout=30, clock=lambda: now[0], price_reference="spot",  # the replay moves every pool itself: no one to manipulate them
         )
         trader = LiveTrader(config, replace(strategy, chain_id=ANVIL_CHAIN_ID), loader=ReplayDataLoader(live_universe))
         trader.state.live.rehearsal = REPLAY  # before the first save: this file is never taken for a real live state
         trader.pricing = _GapAware(trader.pricing, run)
         trader.recover()
-        pools = PoolSetter(web3, deployer, deployment, decimals)
+        if not v3:
+            pools = PoolSetter(web3, deployer, deployment, decimals)
         last = len(run.timestamps) - 1
         for i in range(start_cycle, len(run.timestamps)):
             timestamp = run.timestamps[i]
@@ -203,6 +227,11 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
         live_state = trader.state
     comparison = compare(backtest.state, live_state)
     return ReplayResult(backtest.state, live_state, comparison, len(run.timestamps), time.monotonic() - started, pools.swaps)
+
+
+def _deploy_v3(web3, deployer, *, universe, **kwargs) -> DevnetV3Deployment:
+    """Uniswap v3 with a pool per base token at each fee tier the universe trades, full-range and concentrated positions."""
+    return deploy_uniswap_v3(web3, deployer, fees=tuple(sorted({fee_pips(p) for p in universe.pairs.values()})), **kwargs)
 
 
 def _unix(timestamp: datetime.datetime) -> float:
