@@ -36,6 +36,7 @@ def check_universe(
 
     if execution_type.reads_chain:
         from trade_executor.cli.live_wiring import build_live_trader
+        from trade_executor.market.fee_tiers import is_concentrated_liquidity
 
         trader = build_live_trader(
             strategy_file, None, json_rpc_url=json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory,
@@ -44,6 +45,11 @@ def check_universe(
         )
         universe = trader.build_universe()
         history = trader.loader.history
+        if is_concentrated_liquidity(trader.strategy.exchange_slug):
+            from trade_executor.cli.live_commands import route_lines
+
+            for line in route_lines(trader, universe):
+                typer.echo(line)
     else:
         from trade_executor.runner.backtest import BacktestOptions, build_universe
         from trade_executor.strategy.context import ExecutionContext, ExecutionMode
@@ -55,7 +61,7 @@ def check_universe(
     latest = universe.end.to_pydatetime()
     age = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - latest
     typer.echo(f"Latest OHLCV candle is at: {latest}, {age} ago")
-    if history is not None:
+    if history is not None and hasattr(history, "cached_range"):  # the v2 pool history cache (v3 candles come from the pools' oracles)
         _echo_cached_ranges(universe, history)
     typer.echo(f"Universe: {universe.describe()}")
     for ticker, gaps in universe.find_gaps().items():

@@ -61,10 +61,28 @@ def check_wallet(strategy_file: StrategyFile, state_file: StateFile = None, json
     typer.echo(f"    Factory {trader.routing.factory.address} uses router {trader.routing.router.address}")
     typer.echo(f"    Routed reserve asset is {reserve.token_symbol} at {reserve.address}")
     universe = trader.build_universe()
-    symbols = {reserve.address: reserve.token_symbol, **{p.base.address: p.base.token_symbol for p in universe.pairs.values()}}
+    for line in route_lines(trader, universe):
+        typer.echo(f"    {line}")
+
+
+def route_lines(trader, universe) -> list[str]:
+    """Each pair's route from the reserve: its pool(s); on Uniswap v3 with the fee tier and the pool oracle's coverage."""
+    from web3 import Web3
+
+    from trade_executor.market.fee_tiers import is_concentrated_liquidity
+
+    reserve = trader.reserve
+    symbols = {Web3.to_checksum_address(address): symbol for symbol, address in trader.config.tokens.items()}
+    symbols.update({reserve.address: reserve.token_symbol, **{p.base.address: p.base.token_symbol for p in universe.pairs.values()}})
+    if is_concentrated_liquidity(trader.strategy.exchange_slug):
+        from trade_executor.execution.uniswap_v3.pool_report import pool_lines
+
+        return [line for pair in universe.pairs.values() for line in pool_lines(trader.routing, pair, trader.pricing.buy_route(pair), symbols)]
+    lines = []
     for pair in universe.pairs.values():
         route = trader.routing.route(reserve.address, pair.base.address)
-        typer.echo(f"    {pair.ticker}: {route.describe(symbols)} via pool(s) {', '.join(route.pools)}")
+        lines.append(f"{pair.ticker}: {route.describe(symbols)} via pool(s) {', '.join(route.pools)}")
+    return lines
 
 
 def _plain(amount: Decimal) -> str:
