@@ -57,7 +57,7 @@ class OracleCandles:
         if slot0 is None:
             raise ConfigurationError(f"{pool} answers no slot0() at block {number}: it is not a Uniswap v3 pool.")
         _, tick, index, cardinality, *_ = slot0
-        oldest = self._oracle._oldest_observation(pool, number, index, cardinality)  # noqa: SLF001 - the oracle module's own reading
+        oldest = self._oracle.oldest_observation(pool, number, index, cardinality)
         start = max(now - self.history_seconds, oldest if oldest is not None else now)
         points = sorted({start, *range((start // step + 1) * step, now, step), now})
         if len(points) == 1:  # the pool's only observation is of this very block: its tick holds now

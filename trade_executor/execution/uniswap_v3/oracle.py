@@ -130,14 +130,14 @@ class UniswapV3Oracle:
             if "error" in observed:
                 if "OLD" not in str(observed["error"]):
                     raise ConnectionError(f"observe() of Uniswap v3 pool {pool} at block {number} failed: {observed['error']}")
-                oldest = self._oldest_observation(pool, number, observation_index, cardinality)
+                oldest = self.oldest_observation(pool, number, observation_index, cardinality)
                 raise OracleWindowTooLong(pool, self.window_seconds, cardinality, cardinality_next, None if oldest is None else timestamp - oldest)
             cumulatives, _ = decode_result("observe", observed["result"])
             average = mean_tick(cumulatives[0], cumulatives[1], self.window_seconds)
             readings[pool] = OracleReading(pool, number, timestamp, self.window_seconds, average, sqrt_price, tick)
         return readings
 
-    def _oldest_observation(self, pool: str, block: int, index: int, cardinality: int) -> int | None:
+    def oldest_observation(self, pool: str, block: int, index: int, cardinality: int) -> int | None:
         """Timestamp of the pool's oldest observation (the slot after the newest, or slot 0 while the ring is not full)."""
         for slot in dict.fromkeys(((index + 1) % max(cardinality, 1), 0)):
             answer = self.caller.call("eth_call", [{"to": pool, "data": call_data("observations", slot)}, hex(block)])
