@@ -4,6 +4,11 @@ Each pair is the real pool with its real tokens (addresses, decimals), and its c
 pool's liquidity at every candle, so the constant-product fill model charges the price impact the
 pool had then. A symbol matches a pool downloaded under that name (``--pairs=ETH``), or whose base
 token has that symbol or its wrapped form (ETH matches WETH), quoted in the reserve currency.
+
+On a concentrated-liquidity exchange (uniswap-v3...) the pool is the v3 pool of the pair's fee tier,
+and its candles come from market/pool_candles_v3.py: exact prices from sqrtPriceX96, and the depth
+of its active liquidity L at every candle, from which the concentrated-liquidity fill model works
+out L again (execution/uniswap_v3_fill.py).
 """
 
 from __future__ import annotations
@@ -17,16 +22,21 @@ import pandas as pd
 from trade_executor.errors import DataError
 from trade_executor.identifiers import AssetIdentifier, TradingPairIdentifier
 from trade_executor.market.candles import parse_time_frame, validate_candles
-from trade_executor.market.pool_candles import pool_candles
+from trade_executor.market.fee_tiers import PIPS, check_fee_tier, format_fee, is_concentrated_liquidity
+from trade_executor.market.pool_candles import COLUMNS, pool_candles
+from trade_executor.market.pool_candles_v3 import v3_candles
 from trade_executor.market.pool_history import PoolHistoryStore, PoolMetadata, TokenInfo
 from trade_executor.market.universe import TradingUniverse
 
 
-def find_pool(store: PoolHistoryStore, chain_id: int, symbol: str, reserve: str) -> tuple[PoolMetadata, TokenInfo, TokenInfo]:
-    """(metadata, base token, quote token) of the cached pool trading ``symbol`` against ``reserve``."""
+def find_pool(store: PoolHistoryStore, chain_id: int, symbol: str, reserve: str, fee_pips: int | None = None) -> tuple[PoolMetadata, TokenInfo, TokenInfo]:
+    """(metadata, base token, quote token) of the cached pool trading ``symbol`` against ``reserve``:
+    a v2 pool, or with ``fee_pips`` the v3 pool of that fee tier."""
     symbol, reserve = symbol.upper(), reserve.upper()
     candidates = store.pools(chain_id)
     for metadata in candidates:
+        if metadata.fee_pips != fee_pips:
+            continue
         quote = next((t for t in (metadata.token1, metadata.token0) if t.symbol.upper() == reserve), None)
         if quote is None:
             continue
@@ -35,15 +45,23 @@ def find_pool(store: PoolHistoryStore, chain_id: int, symbol: str, reserve: str)
         if symbol in (named, base.symbol.upper(), base.symbol.upper().removeprefix("W")):
             return metadata, base, quote
     cached = ", ".join(m.pair or m.pool for m in candidates) or "nothing"
+    what = f"{symbol}-{reserve}" if fee_pips is None else f"{symbol}-{reserve} in the v3 pool of the {format_fee(Decimal(fee_pips) / PIPS)} tier"
     raise DataError(
-        f"No downloaded history of {symbol}-{reserve} on chain {chain_id} in {store.root} (it holds: {cached}). "
+        f"No downloaded history of {what} on chain {chain_id} in {store.root} (it holds: {cached}). "
         f"Download it first: trade-executor download --pairs={symbol} --reserve-currency={reserve} --start=YYYY-MM-DD "
         "(with the same CACHE_PATH)."
     )
 
 
+def stored_candles(store: PoolHistoryStore, metadata: PoolMetadata, base: str, time_frame: pd.Timedelta) -> pd.DataFrame:
+    """The cached pool's candles (v2 or v3), ``base`` a token address or symbol; a v3 pool's carry ``active_liquidity`` too."""
+    if metadata.is_v3:
+        return v3_candles(metadata, store.read(metadata, "v3_swap"), store.read(metadata, "v3_range"), base, time_frame)
+    return pool_candles(metadata, store.read(metadata, "sync"), store.read(metadata, "swap"), base, time_frame)
+
+
 def candles_of(store: PoolHistoryStore, metadata: PoolMetadata, base: TokenInfo, time_frame: pd.Timedelta, start=None, end=None) -> pd.DataFrame:
-    frame = pool_candles(metadata, store.read(metadata, "sync"), store.read(metadata, "swap"), base.address, time_frame)
+    frame = stored_candles(store, metadata, base.address, time_frame)[COLUMNS]
     if start is not None:
         frame = frame[frame.index >= pd.Timestamp(start)]
     if end is not None:
@@ -61,7 +79,7 @@ def chain_universe(
     symbols: Iterable[str],
     time_frame: str | pd.Timedelta,
     *,
-    fee: Decimal,
+    fee: Decimal | dict[str, Decimal],
     stop_loss_time_frame: str | pd.Timedelta | None = None,
     start=None,
     end=None,
@@ -71,13 +89,17 @@ def chain_universe(
     stop_step = parse_time_frame(stop_loss_time_frame) if isinstance(stop_loss_time_frame, str) else stop_loss_time_frame
     pairs, candles, stop_loss = {}, {}, {}
     reserve_asset = None
+    v3 = is_concentrated_liquidity(exchange_slug)
     for symbol in symbols:
-        metadata, base, quote = find_pool(store, chain_id, symbol, reserve)
+        pair_fee = fee.get(symbol, fee.get(symbol.upper())) if isinstance(fee, dict) else fee
+        if v3:
+            check_fee_tier(f"{symbol.upper()}-{reserve.upper()}", exchange_slug, pair_fee)
+        metadata, base, quote = find_pool(store, chain_id, symbol, reserve, int(pair_fee * PIPS) if v3 else None)
         quote_asset = AssetIdentifier(chain_id, quote.address, reserve.upper(), quote.decimals)
         if reserve_asset is not None and quote_asset != reserve_asset:
             raise DataError(f"Pool {metadata.pool} quotes {reserve} at {quote.address}, another pool at {reserve_asset.address}: one reserve token per universe.")
         reserve_asset = quote_asset
-        pair = TradingPairIdentifier(AssetIdentifier(chain_id, base.address, symbol.upper(), base.decimals), quote_asset, metadata.pool, exchange_slug, fee)
+        pair = TradingPairIdentifier(AssetIdentifier(chain_id, base.address, symbol.upper(), base.decimals), quote_asset, metadata.pool, exchange_slug, pair_fee)
         pairs[pair.ticker] = pair
         candles[pair.ticker] = validate_candles(candles_of(store, metadata, base, step, start, end), source=f"pool {metadata.pool}", pair=pair.ticker)
         if stop_step is not None:

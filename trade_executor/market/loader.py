@@ -52,7 +52,7 @@ class MarketDataLoader:
         pairs: Iterable[str] = ("ETH",),
         time_frame: str | pd.Timedelta = "1h",
         *,
-        fee: Decimal | float = DEFAULT_LP_FEE,
+        fee: Decimal | float | dict[str, Decimal | float] = DEFAULT_LP_FEE,
         stop_loss_time_frame: str | pd.Timedelta | None = None,
         start: str | pd.Timestamp | None = None,
         end: str | pd.Timestamp | None = None,
@@ -61,14 +61,16 @@ class MarketDataLoader:
 
         The pairs are the pools themselves (token addresses, decimals, pool address), quoted in the
         reserve currency; each candle has the pool's ``liquidity``, so fills pay the price impact the
-        pool had. See market/chain_data.py.
+        pool had. On a v3 exchange ``fee`` (per symbol: {"ETH": 0.0005}) picks the fee tier's pool.
+        See market/chain_data.py.
         """
         from trade_executor.market.chain_data import chain_universe
 
-        value = _fee_for(fee, "")
+        pairs = list(pairs)
+        fees = {symbol: _fee_for(fee, symbol) for symbol in pairs}  # a v3 pair's fee picks its pool's tier
         return chain_universe(
             self.cache_path, self.chain_id, self.exchange_slug, self.reserve_asset.token_symbol, pairs, time_frame,
-            fee=value, stop_loss_time_frame=stop_loss_time_frame, start=start, end=end,
+            fee=fees, stop_loss_time_frame=stop_loss_time_frame, start=start, end=end,
         )  # fmt: skip
 
     def files(self, source: str | Path | Iterable[str | Path] | dict[str, str | Path], *, pairs: Iterable[str] | None = None, **options) -> TradingUniverse:

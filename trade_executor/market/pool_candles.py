@@ -67,23 +67,32 @@ def swap_volumes(metadata: PoolMetadata, swaps: pa.Table, base: str) -> pd.DataF
 
 def pool_candles(metadata: PoolMetadata, syncs: pa.Table, swaps: pa.Table, base: str, time_frame: pd.Timedelta) -> pd.DataFrame:
     """OHLC of the mid price, volume and closing liquidity per ``time_frame`` bucket, no bucket missing."""
-    prices = block_prices(metadata, syncs, base)
+    return candles_from_blocks(block_prices(metadata, syncs, base), swap_volumes(metadata, swaps, base), metadata.last_timestamp, time_frame)
+
+
+def candles_from_blocks(
+    prices: pd.DataFrame, volumes: pd.DataFrame, last_timestamp: int | None, time_frame: pd.Timedelta, *, standing: float | None = None, extra: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Candles from per-block ``prices`` (timestamp, price, liquidity and the ``extra`` columns, last value per
+    bucket) and per-swap ``volumes`` (timestamp, volume); the first candle opens at ``standing`` if given."""
     if prices.empty:
-        return pd.DataFrame(columns=COLUMNS, index=pd.DatetimeIndex([], name="timestamp", dtype="datetime64[ns]"), dtype="float64")
+        return pd.DataFrame(columns=[*COLUMNS, *extra], index=pd.DatetimeIndex([], name="timestamp", dtype="datetime64[ns]"), dtype="float64")
     step = int(pd.Timedelta(time_frame).total_seconds())
     bucket = prices["timestamp"].to_numpy() // step * step
     grouped = prices.groupby(bucket)
-    frame = pd.DataFrame({"high": grouped["price"].max(), "low": grouped["price"].min(), "close": grouped["price"].last(), "liquidity": grouped["liquidity"].last()})
-    end = max(int(bucket[-1]), (metadata.last_timestamp or 0) // step * step)
+    frame = pd.DataFrame({"high": grouped["price"].max(), "low": grouped["price"].min(), "close": grouped["price"].last()})
+    for column in ("liquidity", *extra):
+        frame[column] = grouped[column].last()
+    end = max(int(bucket[-1]), (last_timestamp or 0) // step * step)
     frame = frame.reindex(np.arange(int(bucket[0]), end + 1, step))
-    frame["close"] = frame["close"].ffill()
-    frame["liquidity"] = frame["liquidity"].ffill()
-    standing = frame["close"].shift(1).fillna(grouped["price"].first().iloc[0])  # the price in force as each bucket opens
-    frame["open"] = standing
-    frame["high"] = np.fmax(frame["high"].to_numpy(), standing.to_numpy())
-    frame["low"] = np.fmin(frame["low"].to_numpy(), standing.to_numpy())
-    volumes = swap_volumes(metadata, swaps, base)
+    for column in ("close", "liquidity", *extra):
+        frame[column] = frame[column].ffill()
+    first = grouped["price"].first().iloc[0] if standing is None else standing
+    opens = frame["close"].shift(1).fillna(first)  # the price in force as each bucket opens
+    frame["open"] = opens
+    frame["high"] = np.fmax(frame["high"].to_numpy(), opens.to_numpy())
+    frame["low"] = np.fmin(frame["low"].to_numpy(), opens.to_numpy())
     traded = volumes.groupby(volumes["timestamp"].to_numpy() // step * step)["volume"].sum()
     frame["volume"] = traded.reindex(frame.index).fillna(0.0).to_numpy()
     frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index.to_numpy(), unit="s"), name="timestamp").as_unit("ns")
-    return frame[COLUMNS].astype("float64")
+    return frame[[*COLUMNS, *extra]].astype("float64")

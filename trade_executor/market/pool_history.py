@@ -5,9 +5,13 @@ Layout under the cache folder (CACHE_PATH, ``cache/`` by default)::
     chain-data/<chain id>/<pool address>/metadata.json        tokens, first block, next block to read
     chain-data/<chain id>/<pool address>/sync/<first>-<last>.parquet   block, log_index, timestamp, reserve0, reserve1
     chain-data/<chain id>/<pool address>/swap/<first>-<last>.parquet   ... amount0_in, amount1_in, amount0_out, amount1_out
+    chain-data/<chain id>/<pool address>/v3_swap/...    a v3 pool's Swap (and Initialize): amount0, amount1, sqrt_price, liquidity, tick
+    chain-data/<chain id>/<pool address>/v3_range/...   a v3 pool's Mint (amount > 0) and Burn (amount < 0): tick_lower, tick_upper, amount
 
 Amounts are exact integers as decimal128(38, 0): reserves are uint112 (at most 5.2e33) and a
-swap moves at most a reserve's worth, so 38 digits always hold them. Part files are named by the
+swap moves at most a reserve's worth, so 38 digits always hold them. A v3 pool's numbers are wider
+(sqrtPriceX96 is a uint160, liquidity a uint128, amounts int256 bounded by a uint128 liquidity's
+worth): decimal256(76, 0), signed. Part files are named by the
 blocks they cover and written atomically; the metadata's ``next_block`` is the commit point and is
 written after them. A process killed between the two leaves parts at or beyond ``next_block``:
 they are deleted when the next writer opens the pool, and the chunk is read again, so nothing is
@@ -32,10 +36,13 @@ from trade_executor.file_errors import explain_os_error
 
 FORMAT_VERSION = 1
 AMOUNT = pa.decimal128(38, 0)
+WIDE = pa.decimal256(76, 0)
 _KEYS = [("block", pa.int64()), ("log_index", pa.int32()), ("timestamp", pa.int64())]
 SCHEMAS = {
     "sync": pa.schema([*_KEYS, ("reserve0", AMOUNT), ("reserve1", AMOUNT)]),
     "swap": pa.schema([*_KEYS, ("amount0_in", AMOUNT), ("amount1_in", AMOUNT), ("amount0_out", AMOUNT), ("amount1_out", AMOUNT)]),
+    "v3_swap": pa.schema([*_KEYS, ("amount0", WIDE), ("amount1", WIDE), ("sqrt_price", WIDE), ("liquidity", WIDE), ("tick", pa.int32())]),
+    "v3_range": pa.schema([*_KEYS, ("tick_lower", pa.int32()), ("tick_upper", pa.int32()), ("amount", WIDE)]),
 }
 MAX_PARTS = 64  # more part files than this are merged into one on the next commit
 
@@ -61,6 +68,12 @@ class PoolMetadata:
     pair: str | None = None  # what the user asked for it as, e.g. "ETH-USDC" (base first); None for a pool given by address alone
     version: int = FORMAT_VERSION
     last_hash: str | None = None  # the hash of block next_block - 1: tells this chain's history from another's (a devnet restarted, a fork)
+    fee_pips: int | None = None  # a Uniswap v3 style pool's fee tier (3000 = 0.3%); None for a v2 pool
+    start_state: list[int] | None = None  # a v3 pool's [sqrtPriceX96, tick, liquidity] before first_block (None: not initialised yet, or unknown)
+
+    @property
+    def is_v3(self) -> bool:
+        return self.fee_pips is not None
 
     @property
     def blocks(self) -> int:
@@ -83,13 +96,15 @@ class PoolEvents:
 
     sync: dict[str, list] = field(default_factory=lambda: {name: [] for name in SCHEMAS["sync"].names})
     swap: dict[str, list] = field(default_factory=lambda: {name: [] for name in SCHEMAS["swap"].names})
+    v3_swap: dict[str, list] = field(default_factory=lambda: {name: [] for name in SCHEMAS["v3_swap"].names})
+    v3_range: dict[str, list] = field(default_factory=lambda: {name: [] for name in SCHEMAS["v3_range"].names})
 
     def add(self, kind: str, *values: int) -> None:
         for column, value in zip(getattr(self, kind).values(), values, strict=True):
             column.append(value)
 
     def __len__(self) -> int:
-        return len(self.sync["block"]) + len(self.swap["block"])
+        return sum(len(getattr(self, kind)["block"]) for kind in SCHEMAS)
 
 
 class PoolHistoryStore:
@@ -169,7 +184,7 @@ class PoolHistoryStore:
             return updated
 
     def read(self, metadata: PoolMetadata, kind: str) -> pa.Table:
-        """Every committed row of ``kind`` ("sync" or "swap"), in chain order."""
+        """Every committed row of ``kind`` (a key of SCHEMAS), in chain order."""
         tables = [pq.read_table(path, schema=SCHEMAS[kind]) for path, _, _ in self._parts(metadata, kind, committed=True)]
         if not tables:
             return SCHEMAS[kind].empty_table()

@@ -12,6 +12,8 @@ account, never the deployer's, whose nonces the devnet fixtures use):
   with a higher priority fee and mines one block (``evm_mine``), so its swap lands first in the same
   block as the victim's.
 
+``V3Adversary`` is the same searcher on Uniswap v3 pools (SwapRouter02 swaps limited at the target price).
+
 Its capital (``budget_multiple`` times each pool's reserves) is dealt by anvil's ``anvil_dealERC20``
 cheat code at set-up: a searcher arrives with money; how it got it is not part of the attack.
 Nothing here sleeps to wait for the chain: it polls with a deadline.
@@ -36,6 +38,7 @@ from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS, Anvil
 from trade_executor.devnet.deploy import DevnetDeployment
 from trade_executor.devnet.market_simulator import FAR_DEADLINE, MAX_UINT256, SIMULATOR_SWAP_GAS, MarketSimulator
+from trade_executor.devnet.market_simulator_v3 import V3_SWAP_GAS, V3MarketSimulator
 from trade_executor.runner.observers import LiveObserver
 from trade_executor.state import State, TradeExecution
 
@@ -197,18 +200,37 @@ class Adversary(MarketSimulator):
         except BaseException as e:  # noqa: BLE001 - handed to the test's thread by front_running
             run.error = e
 
-    def _send_ahead_of(self, ticker: str, victim_tx: dict, move: Decimal) -> str:
+    def front_run_swap(self, ticker: str, move: Decimal) -> tuple[object, int]:
+        """The router call that moves ``ticker`` by ``move`` (relative), and its gas limit: the venue's part of a front-run."""
         plan = self.plan_swap(ticker, self.price(ticker) * (1 + move))
         if plan is None:
             raise ValueError(f"A front-run move of {move} on {ticker} needs no swap")
         token_in, token_out, amount_in, _ = plan
+        return self.router.functions.swapExactTokensForTokens(amount_in, 0, [token_in, token_out], self.trader.address, FAR_DEADLINE), SIMULATOR_SWAP_GAS
+
+    def _send_ahead_of(self, ticker: str, victim_tx: dict, move: Decimal) -> str:
+        swap, gas = self.front_run_swap(ticker, move)
         tip = int(victim_tx.get("maxPriorityFeePerGas") or victim_tx.get("gasPrice"), 16) + GWEI
         max_fee = int(victim_tx.get("maxFeePerGas") or victim_tx.get("gasPrice"), 16) + 2 * GWEI
-        swap = self.router.functions.swapExactTokensForTokens(amount_in, 0, [token_in, token_out], self.trader.address, FAR_DEADLINE)
         transaction = swap.build_transaction({
-            "from": self.trader.address, "chainId": self.builder.chain_id, "gas": SIMULATOR_SWAP_GAS,
+            "from": self.trader.address, "chainId": self.builder.chain_id, "gas": gas,
             "nonce": self.builder.nonces.allocate(), "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee,
         })
         signed = self.trader.sign(transaction)
         self.web3.eth.send_raw_transaction(signed.raw)
         return signed.tx_hash
+
+
+class V3Adversary(Adversary, V3MarketSimulator):
+    """The same searcher on a devnet's Uniswap v3 pools (``deployment`` a DevnetV3Deployment; tickers are pool keys,
+    "ETH-USDC-0.3%"): its moves are SwapRouter02 swaps limited at the target price (V3MarketSimulator)."""
+
+    def front_run_swap(self, ticker: str, move: Decimal) -> tuple[object, int]:
+        target = self.target_sqrt_price(ticker, self.price(ticker) * (1 + move))
+        pool = self.pools[ticker]
+        token0, token1 = (pool.base, pool.quote) if pool.base_is_token0 else (pool.quote, pool.base)
+        token_in, token_out = (token0, token1) if target < self.sqrt_price(ticker) else (token1, token0)
+        held = self._erc20(token_in).functions.balanceOf(self.trader.address).call()
+        # All it holds, limited at the target: the pool takes only what reaching it costs.
+        params = (token_in, token_out, self.deployment.fees[ticker], self.trader.address, held, 0, target)
+        return self.router.functions.exactInputSingle(params), V3_SWAP_GAS

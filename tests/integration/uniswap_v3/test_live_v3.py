@@ -2,9 +2,8 @@
 
 Buys then sells with fills equal to QuoterV2's quote at the block before, to the wei (the wallet's
 token deltas are the trade's amounts); the signed swap is in the state file before the node has
-seen it; the router is approved once per token; amountOutMinimum is the quote less the tolerance;
-a pool pushed by an adversary just before a cycle is refused with the deviation tripwire's message
-and nothing is sent.
+seen it; the router is approved once per token; amountOutMinimum is the quote less the tolerance.
+A pool pushed by an adversary, and crashes, are the venue contract's (tests/integration/live/test_venue_contract.py).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from pydantic import SecretStr
 from trade_executor.chain.abi import load_abi
 from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
 from trade_executor.chain.wallet import HotWallet
-from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS
 from trade_executor.execution.uniswap_v2 import execution_model as v2_execution_model
 from trade_executor.execution.uniswap_v2.treasury import check_accounts
 from trade_executor.execution.uniswap_v3.execution_model import UniswapV3ExecutionModel, minimum_out
@@ -179,31 +177,6 @@ def test_buy_sell_buy_fills_equal_quoter_v2_to_the_wei_and_approves_once(trader,
     assert approvals_by(web3, wallet, v3.usdc) == 1 and approvals_by(web3, wallet, v3.weth) == 1  # once per token, not per trade
     assert len(seen_before_broadcast) == 3
     check_accounts(trader.web3, trader.state, wallet)
-
-
-def test_a_pool_pushed_just_before_the_trade_is_refused_and_nothing_is_sent(trader, web3, v3):
-    """An adversary (another funded account) sells 400 ETH into the pool; the trader's next trade (a sell) is refused."""
-    assert trader.state.portfolio.open_positions  # the last test left a position: this cycle sells it
-    adversary = HotWallet(ANVIL_PRIVATE_KEYS[1])
-    builder = TransactionBuilder(web3, adversary)
-    amount = 400 * 10**18
-    weth = web3.eth.contract(address=v3.weth, abi=load_abi("WETH9"))
-    send_and_wait(web3, builder.sign_call(weth.functions.deposit(), value=amount))
-    send_and_wait(web3, builder.sign_call(weth.functions.approve(v3.swap_router02, amount)))
-    router = v3_contract(web3, "SwapRouter02", v3.swap_router02)
-    swap = router.encode_abi("exactInputSingle", args=[(v3.weth, v3.usdc, 3000, adversary.address, amount, 0, 0)])
-    deadline = web3.eth.get_block("latest")["timestamp"] + 300
-    send_and_wait(web3, builder.sign_call(router.get_function_by_signature("multicall(uint256,bytes[])")(deadline, [swap])))
-
-    wallet = trader.wallet.address
-    nonce, block = web3.eth.get_transaction_count(wallet), web3.eth.block_number
-    (sell,) = trader.run_cycle(trader.config.clock())
-    assert sell.status is TradeStatus.skipped and not sell.blockchain_transactions
-    assert "deviates" in sell.failure_reason and "from the reference price" in sell.failure_reason
-    assert "MAX_PRICE_DEVIATION is 3.00%: not sent, the next cycle or trigger check decides again" in sell.failure_reason
-    assert web3.eth.get_transaction_count(wallet) == nonce and web3.eth.block_number == block  # nothing sent, nothing mined
-    assert sell.spot_price < sell.reference_price * Decimal("0.97")  # the pushed spot, against a steady reference
-    assert trader.state.portfolio.open_positions  # the position is there, as it was
 
 
 def test_two_hops_go_through_exact_input_and_pay_the_exact_quote(trader, web3, v3):

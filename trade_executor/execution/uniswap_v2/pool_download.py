@@ -66,7 +66,14 @@ def _int(value: int | str) -> int:
 
 
 class PoolDownloader:
-    """Reads pools' events from ``caller``'s node into ``store``; see the module docstring."""
+    """Reads pools' events from ``caller``'s node into ``store``; see the module docstring.
+
+    A subclass reads another kind of pool by setting which topics to read (``topics``, and ``move_topic``:
+    the event that moves the price) and how to decode a log (``decode_log``), as the v3 one does."""
+
+    topics = (SYNC_TOPIC, SWAP_TOPIC)
+    move_topic = SYNC_TOPIC
+    decode_log = staticmethod(decode_pool_log)
 
     def __init__(self, caller: RpcCaller, store: PoolHistoryStore, chain_id: int, *, reader: LogReader | None = None, flush_rows: int = 50_000, flush_seconds: float = 10.0):
         self.caller = caller
@@ -89,9 +96,12 @@ class PoolDownloader:
                     f"The cache of pool {pool} starts at block {saved.first_block:,}, after the start asked for (block {start_block:,}). "
                     f"Give a later --start, or delete {self.store.folder(self.chain_id, pool)} to download it again from the earlier start."
                 )
-            fresh = PoolMetadata(self.chain_id, pool, token0, token1, start_block, start_block, pair=(names or {}).get(pool))
-            opened.append(self.store.open(saved or fresh))
+            opened.append(self.store.open(saved or self.new_metadata(pool, token0, token1, start_block, (names or {}).get(pool))))
         return opened
+
+    def new_metadata(self, pool: str, token0: TokenInfo, token1: TokenInfo, start_block: int, name: str | None) -> PoolMetadata:
+        """A new cache's metadata (a subclass adds what its kind of pool needs)."""
+        return PoolMetadata(self.chain_id, pool, token0, token1, start_block, start_block, pair=name)
 
     def load(self, pool: str) -> PoolMetadata | None:
         """The pool's cache if it is this chain's history: its last block's hash (or, in caches written before
@@ -120,7 +130,7 @@ class PoolDownloader:
         span, high = self.reader.span, block - 1
         while high >= 0:
             low = max(0, high - span + 1)
-            blocks = [_int(log["blockNumber"]) for chunk in self.reader.read([pool], [[SYNC_TOPIC]], low, high) for log in chunk.logs]
+            blocks = [_int(log["blockNumber"]) for chunk in self.reader.read([pool], [[self.move_topic]], low, high) for log in chunk.logs]
             if blocks:
                 return max(blocks)
             high, span = low - 1, span * 4
@@ -147,7 +157,7 @@ class PoolDownloader:
         by_address = {m.pool.lower(): m for m in group}
         buffers = {pool: PoolEvents() for pool in by_address}
         flushed_at, rows = time.monotonic(), 0
-        for chunk in self.reader.read([m.pool for m in group], [[SYNC_TOPIC, SWAP_TOPIC]], first, last):
+        for chunk in self.reader.read([m.pool for m in group], [list(self.topics)], first, last):
             rows += self._decode(chunk, buffers)
             if chunk.last_block == last or rows >= self.flush_rows or time.monotonic() - flushed_at >= self.flush_seconds:
                 stamp, block_hash = self.times(chunk.last_block), self.times.hash_of(chunk.last_block)
@@ -171,5 +181,5 @@ class PoolDownloader:
         for log in chunk.logs:
             buffer = buffers.get(log["address"].lower())
             if buffer is not None:  # a node that answers other addresses' logs too: not ours to store
-                decode_pool_log(log, buffer, stamps[_int(log["blockNumber"])])
+                self.decode_log(log, buffer, stamps[_int(log["blockNumber"])])
         return len(chunk.logs)
