@@ -86,7 +86,7 @@ ExecutionTypeOption = typer.Option(
     envvar="EXECUTION_TYPE",
     show_envvar=True,
     case_sensitive=False,
-    help="backtest: simulate over historical data. uniswap_v2_hot_wallet: trade live from a hot wallet. paper (or dummy): the live loop on the chain's pools, fills computed, nothing signed or sent.",
+    help="backtest: simulate over historical data. uniswap_v2_hot_wallet (uniswap_v3_hot_wallet for a strategy on a Uniswap v3 exchange): trade live from a hot wallet. paper (or dummy): the live loop on the chain's pools, fills computed, nothing signed or sent.",
 )
 
 
@@ -187,6 +187,7 @@ def start(
                 max_cycles=max_cycles, min_gas_balance=min_gas_balance, approval_type=approval_type, unresolved_trades=unresolved_trades.value, from_block=from_block,
                 max_price_deviation=max_price_deviation, twap_window_minutes=twap_window_minutes, rpc_outage_tolerance_seconds=rpc_outage_tolerance_seconds, cache_path=cache_path,
                 cycle_watchdog_minutes=cycle_watchdog_minutes, observers=(*webhook.observers, *observers), control=webhook.control, paper=paper,
+                execution_type=execution_type.value,
                 uniswap_v3_factory=uniswap_v3_factory, uniswap_v3_swap_router_02=uniswap_v3_swap_router_02, uniswap_v3_quoter_v2=uniswap_v3_quoter_v2,
             )
             webhook.attach(trader)
@@ -198,7 +199,7 @@ def start(
             typer.echo(f"Completed {cycles} cycle(s); state saved to {trader.store.path}")
         return
     if execution_type is not ExecutionType.backtest:
-        raise ConfigurationError(f"EXECUTION_TYPE={execution_type.value} is not available: use backtest or uniswap_v2_hot_wallet.")
+        raise ConfigurationError(f"EXECUTION_TYPE={execution_type.value} is not available: use backtest, uniswap_v2_hot_wallet or uniswap_v3_hot_wallet.")
     run_backtest_command(
         strategy_file, state_file, backtest_start, backtest_end, backtest_candle_time_frame_override,
         backtest_stop_loss_time_frame_override, fill_model, log_level, log_format=log_format.value,

@@ -19,7 +19,7 @@ def check_universe(
         ExecutionType,
         typer.Option(
             "--execution-type", envvar="EXECUTION_TYPE", show_envvar=True, case_sensitive=False,
-            help="backtest: the historical data; uniswap_v2_hot_wallet or paper: candles from the chain's pools.",
+            help="backtest: the historical data; uniswap_v2_hot_wallet, uniswap_v3_hot_wallet or paper: candles from the chain's pools.",
         ),
     ] = ExecutionType.backtest,
     json_rpc_url: JsonRpcUrl = None,
@@ -41,7 +41,7 @@ def check_universe(
         trader = build_live_trader(
             strategy_file, None, json_rpc_url=json_rpc_url, private_key=private_key, router=uniswap_v2_router, factory=uniswap_v2_factory,
             keystore_file=keystore_file, keystore_password=keystore_password,  # as every live command: a keystore instead of PRIVATE_KEY
-            paper=execution_type.is_paper,
+            paper=execution_type.is_paper, execution_type=execution_type.value,
         )
         universe = trader.build_universe()
         history = trader.loader.history

@@ -174,7 +174,7 @@ RULES: tuple[Rule, ...] = (
     Rule("MAX_CYCLES", whole(1), "set {name} to a whole number of cycles, 1 or more, or leave it unset"),
     Rule("FROM_BLOCK", whole(0), "set {name} to a block number, 0 or more"),
     Rule("TEST_TRADE_AMOUNT", positive, "set {name} to an amount of the reserve currency, e.g. {name}=1"),
-    Rule("EXECUTION_TYPE", one_of("uniswap_v2_hot_wallet", "paper", "dummy", "backtest"), "use uniswap_v2_hot_wallet (live), paper (the live loop, nothing signed; dummy is its other name) or backtest"),
+    Rule("EXECUTION_TYPE", one_of("uniswap_v2_hot_wallet", "uniswap_v3_hot_wallet", "paper", "dummy", "backtest"), "use uniswap_v2_hot_wallet (live; uniswap_v3_hot_wallet on a Uniswap v3 exchange), paper (the live loop, nothing signed; dummy is its other name) or backtest"),
     Rule("APPROVAL_TYPE", one_of("unchecked", "cli"), "use unchecked (trade what the strategy decides) or cli (ask on the console)"),
     Rule("LOG_LEVEL", one_of("debug", "info", "warning", "error"), "use debug, info, warning or error"),
     Rule("LOG_FORMAT", one_of("human", "json"), "use human or json"),

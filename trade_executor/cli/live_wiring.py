@@ -68,11 +68,12 @@ def ask_on_console(trades):
 
 def build_live_trader(
     strategy_file: Path, state_file: Path | None, *, json_rpc_url, private_key, router, factory, keystore_file=None, keystore_password=None,
-    writer: str | None = None, paper: bool = False, **settings,
+    writer: str | None = None, paper: bool = False, execution_type: str | None = None, **settings,
 ):
     """The LiveTrader of a live command. ``writer`` names a command that may save the state ("repair"...): it
     takes the state file's writer lock first (state/lock.py), so it never runs beside another writer.
-    ``paper``: the paper venue (runner/paper_venue.py), its own state file, and no key read at all."""
+    ``paper``: the paper venue (runner/paper_venue.py), its own state file, and no key read at all. ``execution_type``: the
+    hot-wallet EXECUTION_TYPE given (uniswap_v2_hot_wallet / uniswap_v3_hot_wallet), checked against the strategy's exchange."""
     from trade_executor.cli.state_files import hold_writer_lock, live_state_file
     from trade_executor.execution.guards import DEFAULT_MAX_PRICE_DEVIATION
     from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy
@@ -85,6 +86,9 @@ def build_live_trader(
     if writer is not None:
         hold_writer_lock(state_file, writer)
     strategy = load_strategy_module(strategy_file)
+    from trade_executor.runner.venue import check_execution_type
+
+    check_execution_type(None if paper else execution_type, strategy.exchange_slug)
     v3 = v3_addresses(settings)
     exchange = (("UNISWAP_V3_FACTORY", v3["uniswap_v3_factory"]), ("UNISWAP_V3_SWAP_ROUTER_02", v3["uniswap_v3_swap_router_02"])) if is_concentrated_liquidity(strategy.exchange_slug) else (("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory))
     needed = exchange if paper else (("PRIVATE_KEY (or KEYSTORE_FILE)", private_key or keystore_file), *exchange)
@@ -101,7 +105,7 @@ def build_live_trader(
         state_file=state_file,
         json_rpc_url=SecretStr(json_rpc_url_for(strategy.chain_id, json_rpc_url)),
         private_key=SecretStr(private_key) if private_key is not None else None,
-        execution_type=PAPER if paper else "uniswap_v2_hot_wallet",
+        execution_type=PAPER if paper else execution_type,
         router=router,
         factory=factory,
         tokens=tokens,

@@ -12,6 +12,7 @@ import typer
 class ExecutionType(StrEnum):
     backtest = "backtest"
     uniswap_v2_hot_wallet = "uniswap_v2_hot_wallet"
+    uniswap_v3_hot_wallet = "uniswap_v3_hot_wallet"  # the same, for a strategy on a Uniswap v3 exchange (runner/venue.py checks which)
     paper = "paper"  # the live loop on the real chain's pools; nothing signed (runner/paper_venue.py)
     dummy = "dummy"  # paper's other name, as the deployment guide's system calls it
 
@@ -21,7 +22,11 @@ class ExecutionType(StrEnum):
 
     @property
     def reads_chain(self) -> bool:
-        return self is ExecutionType.uniswap_v2_hot_wallet or self.is_paper
+        return self.is_hot_wallet or self.is_paper
+
+    @property
+    def is_hot_wallet(self) -> bool:
+        return self in (ExecutionType.uniswap_v2_hot_wallet, ExecutionType.uniswap_v3_hot_wallet)
 
 
 class LogLevel(StrEnum):

@@ -112,12 +112,11 @@ def rehearse_start(params: dict) -> None:
     """`start --simulate`: recovery, then MAX_CYCLES cycles (default 1) on the fork, the first now and each next one
     at its cycle boundary in the fork's time (an empty block is mined there: no one else trades on the fork)."""
     from trade_executor.cli.common import setup_logging
-    from trade_executor.cli.options import ExecutionType
 
-    if params["execution_type"] is not ExecutionType.uniswap_v2_hot_wallet:
+    if not params["execution_type"].is_hot_wallet:
         raise ConfigurationError(
             f"--simulate rehearses live trading on a fork of the node; EXECUTION_TYPE={params['execution_type'].value} does not trade live. "
-            "Fix: set EXECUTION_TYPE=uniswap_v2_hot_wallet, or drop --simulate."
+            "Fix: set EXECUTION_TYPE=uniswap_v2_hot_wallet (uniswap_v3_hot_wallet for a strategy on a Uniswap v3 exchange), or drop --simulate."
         )
     setup_logging(params["log_level"].value)
     cycles = 1 if params["run_single_cycle"] else (params["max_cycles"] or 1)
@@ -125,7 +124,7 @@ def rehearse_start(params: dict) -> None:
     with rehearsal(
         params["strategy_file"], params["state_file"], params["json_rpc_url"], private_key=params["private_key"], router=params["uniswap_v2_router"],
         factory=params["uniswap_v2_factory"], keystore_file=params["keystore_file"], keystore_password=params["keystore_password"],
-        unresolved_trades=params["unresolved_trades"].value, **settings,
+        unresolved_trades=params["unresolved_trades"].value, execution_type=params["execution_type"].value, **settings,
     ) as run:
         trader, fork = run.trader, run.fork
         trader.recover()

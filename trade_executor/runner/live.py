@@ -26,7 +26,7 @@ from trade_executor.runner.cycle import StrategyCycle
 from trade_executor.runner.observers import CycleReport, LiveObserver, ObserverGroup
 from trade_executor.runner.outage import DEFAULT_TOLERANCE_SECONDS
 from trade_executor.runner.pause import approval_while_paused
-from trade_executor.runner.venue import HOT_WALLET, LiveVenue, build_venue
+from trade_executor.runner.venue import LiveVenue, build_venue
 from trade_executor.state import LiveInfo, State, TradeExecution
 from trade_executor.state.journaled_store import JournaledStore
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode, UniverseOptions
@@ -70,7 +70,7 @@ class LiveConfig:
     rpc_outage_tolerance_seconds: float = DEFAULT_TOLERANCE_SECONDS
     cycle_watchdog_minutes: float | None = None  # default: half a cycle, between 5 and 30 minutes
     control: ControlQueue | None = None  # the webhook's control commands, run between steps (runner/control.py)
-    execution_type: str = HOT_WALLET  # or "paper": fills on the same pools, nothing signed (runner/paper_venue.py)
+    execution_type: str | None = None  # None: the hot wallet of the strategy's exchange; uniswap_v2_hot_wallet / uniswap_v3_hot_wallet (checked against it); "paper" (runner/paper_venue.py)
     uniswap_v3_factory: str | None = None  # a strategy on a v3 exchange trades through these (runner/v3_venue.py)
     uniswap_v3_swap_router_02: str | None = None
     uniswap_v3_quoter_v2: str | None = None  # not called by the trading: quotes come from the pools' state, equal to QuoterV2's

@@ -41,6 +41,7 @@ from trade_executor.strategy.module import StrategyModule
 
 DEFAULT_TWAP_WINDOW_SECONDS = 15 * 60
 HOT_WALLET = "uniswap_v2_hot_wallet"
+HOT_WALLET_V3 = "uniswap_v3_hot_wallet"  # the same hot-wallet trading, named for a strategy on a Uniswap v3 exchange
 
 
 class Treasury(Protocol):
@@ -57,7 +58,7 @@ class Treasury(Protocol):
 
 @dataclass
 class LiveVenue:
-    kind: str  # HOT_WALLET or PAPER
+    kind: str  # HOT_WALLET or PAPER (a v3 hot-wallet venue is a HOT_WALLET kind too)
     web3: Web3
     routing: UniswapV2Routing
     oracle: TwapOracle | None
@@ -121,6 +122,7 @@ def build_venue(config, strategy: StrategyModule, save: Callable[[], None], load
     """The venue ``config.execution_type`` names, on the strategy's kind of exchange (v2, or v3: runner/v3_venue.py)."""
     from trade_executor.market.fee_tiers import is_concentrated_liquidity
 
+    check_execution_type(config.execution_type, strategy.exchange_slug)
     if config.execution_type == PAPER:
         from trade_executor.runner.paper_venue import paper_venue
 
@@ -132,3 +134,15 @@ def build_venue(config, strategy: StrategyModule, save: Callable[[], None], load
     from trade_executor.runner.hot_wallet_venue import uniswap_v2_venue
 
     return uniswap_v2_venue(config, strategy, save, loader)
+
+
+def check_execution_type(execution_type: str | None, exchange_slug: str) -> None:
+    """Refuse a hot-wallet EXECUTION_TYPE of the other kind of exchange than the strategy's (None or paper: any)."""
+    from trade_executor.market.fee_tiers import is_concentrated_liquidity
+
+    v3 = is_concentrated_liquidity(exchange_slug)
+    if (execution_type == HOT_WALLET and v3) or (execution_type == HOT_WALLET_V3 and not v3):
+        raise ConfigurationError(
+            f"EXECUTION_TYPE={execution_type} does not fit the strategy's exchange {exchange_slug!r}: {HOT_WALLET} trades Uniswap v2 style pools, "
+            f"{HOT_WALLET_V3} Uniswap v3 style ones. Fix: set EXECUTION_TYPE={HOT_WALLET_V3 if v3 else HOT_WALLET} (or paper), or change the strategy's exchange."
+        )

@@ -51,7 +51,7 @@ def funded_wallet(web3, v3, deployer) -> tuple[HotWallet, str]:
 def live_env(v3, strategy_file: Path, state_file: Path, key: str, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOKEN_", "JSON_RPC", "TRADE_EXECUTOR_CRASH", "UNISWAP_"))}
     env.update(
-        STRATEGY_FILE=str(strategy_file), STATE_FILE=str(state_file), EXECUTION_TYPE="uniswap_v2_hot_wallet", JSON_RPC_ANVIL=v3.url, PRIVATE_KEY=key,
+        STRATEGY_FILE=str(strategy_file), STATE_FILE=str(state_file), EXECUTION_TYPE="uniswap_v3_hot_wallet", JSON_RPC_ANVIL=v3.url, PRIVATE_KEY=key,
         UNISWAP_V3_FACTORY=v3.factory, UNISWAP_V3_SWAP_ROUTER_02=v3.swap_router02, UNISWAP_V3_QUOTER_V2=v3.quoter_v2,
         TOKEN_USDC=v3.usdc, TOKEN_ETH=v3.weth, RUN_SINGLE_CYCLE="true", CONFIRMATION_TIMEOUT="20", LOG_LEVEL="warning",
         CACHE_PATH=str(state_file.parent / "cache"),

@@ -67,7 +67,7 @@ FILE = Origin("file", "secret.env", 3)  # type: ignore[arg-type]
         ("CYCLE_OFFSET_MINUTES", "-5", "CYCLE_OFFSET_MINUTES=-5 (in secret.env line 3) is negative. Fix: set CYCLE_OFFSET_MINUTES to a number of minutes, 0 or more, e.g. CYCLE_OFFSET_MINUTES=5."),
         ("MAX_DATA_DELAY_MINUTES", "soon", "MAX_DATA_DELAY_MINUTES=soon (in secret.env line 3) is not a number. Fix: set MAX_DATA_DELAY_MINUTES to a number of minutes, 0 or more, e.g. MAX_DATA_DELAY_MINUTES=5."),
         ("MIN_GAS_BALANCE", "-0.1", "MIN_GAS_BALANCE=-0.1 (in secret.env line 3) is negative. Fix: set MIN_GAS_BALANCE to an amount of the chain's native token, 0 or more, e.g. MIN_GAS_BALANCE=0.05."),
-        ("EXECUTION_TYPE", "live", "EXECUTION_TYPE=live (in secret.env line 3) is not one of uniswap_v2_hot_wallet, paper, dummy, backtest. Fix: use uniswap_v2_hot_wallet (live), paper (the live loop, nothing signed; dummy is its other name) or backtest."),
+        ("EXECUTION_TYPE", "live", "EXECUTION_TYPE=live (in secret.env line 3) is not one of uniswap_v2_hot_wallet, uniswap_v3_hot_wallet, paper, dummy, backtest. Fix: use uniswap_v2_hot_wallet (live; uniswap_v3_hot_wallet on a Uniswap v3 exchange), paper (the live loop, nothing signed; dummy is its other name) or backtest."),
         ("LOG_FORMAT", "xml", "LOG_FORMAT=xml (in secret.env line 3) is not one of human, json. Fix: use human or json."),
         ("HTTP_ENABLED", "maybe", "HTTP_ENABLED=maybe (in secret.env line 3) is not a yes/no value. Fix: set HTTP_ENABLED to true or false (1/0 and yes/no also work)."),
         ("STATSD_HOST", "udp://stats:8125", "STATSD_HOST=udp://stats:8125 (in secret.env line 3) is a URL, not host or host:port. Fix: set STATSD_HOST to host or host:port, e.g. STATSD_HOST=127.0.0.1:8125."),
