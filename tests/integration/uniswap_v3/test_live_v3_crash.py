@@ -1,13 +1,13 @@
-"""`trade-executor start` on a Uniswap v3 strategy, configured by the UNISWAP_V3_* variables, killed (SIGKILL) at each
-step of a trade and restarted: nothing trades twice, nothing is lost (the v2 venue's crash test, on the v3 venue).
+"""Helpers to run `trade-executor start` on a Uniswap v3 strategy, configured by the UNISWAP_V3_* variables, each from its
+own freshly funded wallet on the module's chain (other v3 tests use them).
 
-One chain for the module; each test trades from its own freshly funded wallet, with its own state file.
+The crash tests (SIGKILL at each step of a trade, restart: nothing trades twice, nothing is lost) run on
+both venues in tests/integration/live/test_venue_contract.py.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,13 +18,10 @@ from web3 import Web3
 from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.deploy import load_token_artifact
-from trade_executor.execution.uniswap_v2.treasury import check_accounts
 from trade_executor.execution.uniswap_v3.oracle import increase_cardinality
-from trade_executor.failpoints import CRASH_POINTS
-from trade_executor.state import JSONFileStore, TradeStatus
 
 from .conftest import NARROW_POOL
-from .test_live_v3 import STRATEGY, advance
+from .test_live_v3 import advance
 
 TRADE_EXECUTOR = Path(sys.executable).parent / "trade-executor"
 SWAP_TOPIC = "0x" + Web3.keccak(text="Swap(address,address,int256,int256,uint160,uint128,int24)").hex().removeprefix("0x")
@@ -68,22 +65,3 @@ def swaps_by(web3, pool: str, wallet: str) -> int:
     logs = web3.eth.get_logs({"address": pool, "topics": [SWAP_TOPIC], "fromBlock": 0, "toBlock": "latest"})
     return sum(1 for log in logs if Web3.to_checksum_address("0x" + bytes(log["topics"][2])[-20:].hex()) == wallet)
 
-
-@pytest.mark.parametrize("crash_at", CRASH_POINTS)
-def test_a_kill_at_any_step_of_a_v3_trade_loses_nothing_and_trades_nothing_twice(web3, chain, deployer, tmp_path, crash_at):
-    wallet, key = funded_wallet(web3, chain, deployer)
-    strategy_file, state_file = tmp_path / "alternate_v3.py", tmp_path / "state" / "alternate_v3.json"
-    strategy_file.write_text(STRATEGY)
-    killed = start(live_env(chain, strategy_file, state_file, key, TRADE_EXECUTOR_CRASH_AT=crash_at))
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-
-    # Restart: recovery resolves the buy from the chain, then this cycle decides and makes the sell.
-    restarted = start(live_env(chain, strategy_file, state_file, key))
-    assert restarted.returncode == 0, restarted.stderr
-
-    state = JSONFileStore(state_file).load()
-    trades = sorted((t for p in state.portfolio.get_all_positions() for t in p.trades.values()), key=lambda t: t.trade_id)
-    assert [(t.trade_id, t.is_buy, t.status) for t in trades] == [(1, True, TradeStatus.success), (2, False, TradeStatus.success)]
-    assert swaps_by(web3, chain.pools[NARROW_POOL], wallet.address) == 2  # each decided trade on chain exactly once
-    check_accounts(web3, state, wallet.address)  # state equals on-chain balances
-    assert len({t.blockchain_transactions[-1].tx_hash for t in trades}) == 2
