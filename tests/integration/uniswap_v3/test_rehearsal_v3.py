@@ -44,3 +44,21 @@ def test_a_simulated_v3_test_trade_reports_on_a_fork_and_leaves_the_real_chain_a
     after = (web3.eth.get_transaction_count(wallet.address), web3.eth.get_balance(wallet.address), balance(web3, chain.usdc, wallet.address), web3.eth.block_number)
     assert after == before and swaps_by(web3, chain.pools[NARROW_POOL], wallet.address) == 0  # the real chain did not move
     assert not state_file.exists() and list(temporary.iterdir()) == []
+
+
+def test_a_simulated_v3_start_runs_a_cycle_on_a_fork_and_leaves_the_real_chain_as_it_was(web3, chain, deployer, tmp_path):
+    wallet, key = funded_wallet(web3, chain, deployer)
+    strategy_file, state_file = tmp_path / "alternate_v3.py", tmp_path / "state" / "alternate_v3.json"
+    strategy_file.write_text(STRATEGY)
+    before = (web3.eth.get_transaction_count(wallet.address), web3.eth.get_balance(wallet.address), balance(web3, chain.usdc, wallet.address), web3.eth.block_number)
+
+    env = live_env(chain, strategy_file, state_file, key, LOG_LEVEL="info")
+    assert env["EXECUTION_TYPE"] == "uniswap_v3_hot_wallet"
+    result = subprocess.run([str(TRADE_EXECUTOR), "start", "--simulate"], env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Cycle 1 of 1 at " in out and "1 trade(s)" in out and " buy ETH-USDC: " in out
+    assert "USDC 10000.000000 -> 7500.000000" in out
+
+    after = (web3.eth.get_transaction_count(wallet.address), web3.eth.get_balance(wallet.address), balance(web3, chain.usdc, wallet.address), web3.eth.block_number)
+    assert after == before and not state_file.exists()
