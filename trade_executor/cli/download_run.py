@@ -11,6 +11,7 @@ import datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 import typer
 
 from trade_executor.chain.blocks import BlockTimestamps, find_block_at_or_before
@@ -100,7 +101,8 @@ def describe_pool(store: PoolHistoryStore, metadata: PoolMetadata) -> str:
     if metadata.is_v3:
         moves, ranges = store.read(metadata, "v3_swap"), store.read(metadata, "v3_range")
         when = _time(int(moves["timestamp"][0].as_py())) if moves.num_rows else ("before the first block" if metadata.start_state else "no Swap yet")
-        counts = f"{moves.num_rows:,} swaps, {ranges.num_rows:,} mints and burns"
+        swaps = moves.filter(pc.or_(pc.not_equal(moves["amount0"], 0), pc.not_equal(moves["amount1"], 0))).num_rows  # not the Initialize
+        counts = f"{swaps:,} swaps, {ranges.num_rows:,} mints and burns"
         kind = f"v3 {format_fee_pips(metadata.fee_pips)} "
     else:
         first = store.read(metadata, "sync")

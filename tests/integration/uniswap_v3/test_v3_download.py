@@ -17,9 +17,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from trade_executor.chain.rpc_calls import RpcCaller
 from trade_executor.cli.main import app
 from trade_executor.devnet.deploy_v3 import pool_key
 from trade_executor.devnet.market_simulator_v3 import V3MarketSimulator
+from trade_executor.execution.uniswap_v2.pool_discovery import pool_tokens
+from trade_executor.execution.uniswap_v3.pool_download import V3PoolDownloader
 from trade_executor.execution.uniswap_v3_fill import ConcentratedLiquidityFillModel
 from trade_executor.identifiers import AssetIdentifier, TradingPairIdentifier
 from trade_executor.market.chain_data import stored_candles
@@ -92,19 +95,23 @@ def history(web3, deployer, v3):
 
 @pytest.fixture(scope="module")
 def download(web3, v3, history, tmp_path_factory):
+    """The first run names the exchange; the second takes it (and the reserve) from the strategy file."""
     cache = tmp_path_factory.mktemp("v3-cache")
+    strategy = cache.parent / "alternate_chain_v3.py"
+    strategy.write_text(STRATEGY)
     env = {
         "CACHE_PATH": str(cache), "UNISWAP_V3_FACTORY": v3.factory, "TOKEN_ETH": v3.weth, "TOKEN_USDC": v3.usdc,
         "CONFIRMATION_BLOCK_COUNT": "1",
     }  # fmt: skip
-    args = ["download", "--exchange=uniswap-v3", "--pairs=ETH", "--reserve-currency=USDC", "--start=2000-01-01", "--candles=1h"]
     with FaultyRpcProxy(web3.provider.endpoint_uri) as proxy:
+        args = ["download", "--exchange=uniswap-v3", "--pairs=ETH", "--reserve-currency=USDC", "--start=2000-01-01", "--candles=1h"]
         first = CliRunner().invoke(app, args, env={**env, "JSON_RPC_URL": proxy.url})
         first_logs = proxy.count("eth_getLogs")
         proxy.clear()
-        again = CliRunner().invoke(app, args, env={**env, "JSON_RPC_URL": proxy.url})
+        args = ["download", f"--strategy-file={strategy}", "--pairs=ETH", "--start=2000-01-01"]
+        again = CliRunner().invoke(app, args, env={**env, "JSON_RPC_ANVIL": proxy.url})
         again_logs = proxy.count("eth_getLogs")
-    return cache, env, first, first_logs, again, again_logs
+    return cache, strategy, first, first_logs, again, again_logs
 
 
 def test_download_reads_both_fee_tiers_and_a_cached_rerun_reads_no_logs(download, v3):
@@ -113,9 +120,25 @@ def test_download_reads_both_fee_tiers_and_a_cached_rerun_reads_no_logs(download
     assert "Read 2 pool(s)" in first.output and "ETH-USDC-0.3% v3 0.3%" in first.output and "ETH-USDC-0.05% v3 0.05%" in first.output
     assert first_logs > 0
     assert again.exit_code == 0, again.output
-    assert again_logs == 0 and "0 events" in again.output
+    assert again_logs == 0 and "Read 2 pool(s)" in again.output and " 0 events" in again.output
     store = PoolHistoryStore(cache)
     assert {m.pool for m in store.pools(CHAIN)} == {v3.pools[pool_key("ETH", 3000)], v3.pools[pool_key("ETH", 500)]}
+
+
+def test_a_pool_given_by_address_is_read_as_v3_when_it_is_one(web3, v3, history, tmp_path):
+    """No exchange named: the pool answers fee(), so its v3 events are read (the BTC pool: created, minted, never swapped)."""
+    address = v3.pools[pool_key("BTC", 500)]
+    env = {"CACHE_PATH": str(tmp_path), "JSON_RPC_URL": web3.provider.endpoint_uri, "CONFIRMATION_BLOCK_COUNT": "1"}
+    result = CliRunner().invoke(app, ["download", f"--pool={address}", "--reserve-currency=USDC", "--start=2000-01-01"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "BTC-USDC v3 0.05%" in result.output and "0 swaps, 2 mints and burns" in result.output  # full range and concentrated
+    store = PoolHistoryStore(tmp_path)
+    metadata = store.load(CHAIN, address)
+    candles = stored_candles(store, metadata, v3.tokens["BTC"], pd.Timedelta("1h"))
+    pool = v3_contract(web3, "UniswapV3Pool", address)
+    base_is_token0 = pool.functions.token0().call() == v3.tokens["BTC"]
+    assert candles["close"].iloc[-1] == float(price_of(metadata, pool.functions.slot0().call()[0], base_is_token0))
+    assert candles["active_liquidity"].iloc[-1] == float(pool.functions.liquidity().call())
 
 
 @pytest.mark.parametrize("fee", [3000, 500])
@@ -179,9 +202,7 @@ def test_a_fill_on_downloaded_candles_swaps_with_the_pools_liquidity(download, v
 
 
 def test_a_backtest_of_a_v3_strategy_on_downloaded_data_runs_through_the_cli(download, tmp_path):
-    cache = download[0]
-    strategy = tmp_path / "alternate_chain_v3.py"
-    strategy.write_text(STRATEGY)
+    cache, strategy = download[0], download[1]
     state_file = tmp_path / "state.json"
     result = CliRunner().invoke(app, ["start", f"--strategy-file={strategy}", "--execution-type=backtest", f"--state-file={state_file}"], env={"CACHE_PATH": str(cache)})
     assert result.exit_code == 0, result.output
@@ -192,3 +213,24 @@ def test_a_backtest_of_a_v3_strategy_on_downloaded_data_runs_through_the_cli(dow
     pools = {m.pool for m in PoolHistoryStore(cache).pools(CHAIN) if m.fee_pips == 3000}
     assert {(t.pair.exchange_slug, t.pair.fee, t.pair.pool_address) for t in trades} == {("uniswap-v3", Decimal("0.003"), *pools)}
     assert all(t.price_impact > 0 for t in trades)  # fills pay the impact of the pool's L that hour
+
+
+def test_a_history_started_mid_way_opens_at_the_standing_state_and_agrees_with_the_full_one(download, web3, v3, history, tmp_path):
+    """The cache records slot0 and liquidity() before its first block; L is replayed from there exactly."""
+    address = v3.pools[NARROW_POOL]
+    caller = RpcCaller(web3.provider)
+    store = PoolHistoryStore(tmp_path)
+    downloader = V3PoolDownloader(caller, store, CHAIN)
+    start = history // 2
+    opened = downloader.open(pool_tokens(caller, [address]), start, {address: "ETH-USDC-0.3%"})
+    downloader.run(opened, history - 1)
+    metadata = store.load(CHAIN, address)
+    pool = v3_contract(web3, "UniswapV3Pool", address)
+    slot0 = pool.functions.slot0().call(block_identifier=start - 1)
+    assert metadata.start_state == [slot0[0], slot0[1], pool.functions.liquidity().call(block_identifier=start - 1)]
+    part = stored_candles(store, metadata, v3.weth, pd.Timedelta("1h"))
+    full_store = PoolHistoryStore(download[0])
+    full = stored_candles(full_store, full_store.load(CHAIN, address), v3.weth, pd.Timedelta("1h"))
+    assert part["open"].iloc[0] == float(price_of(metadata, slot0[0], int(v3.weth, 16) < int(v3.usdc, 16)))
+    columns = ["close", "liquidity", "active_liquidity", "volume"]
+    pd.testing.assert_frame_equal(part[columns].iloc[1:], full[columns].loc[part.index[1:]], check_exact=True)
