@@ -11,12 +11,18 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from pydantic import SecretStr
 
-from trade_executor.chain.transactions import TransactionBuilder
+from trade_executor.chain.abi import load_abi
+from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
+from trade_executor.chain.wallet import HotWallet
+from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS
+from trade_executor.execution.paper.uniswap_v3 import UniswapV3PaperExecutionModel
 from trade_executor.execution.uniswap_v3.oracle import increase_cardinality
+from trade_executor.runner.live import LiveConfig, LiveTrader
 from trade_executor.state import JSONFileStore, TradeStatus
 
-from .conftest import NARROW_POOL
+from .conftest import NARROW_POOL, v3_contract
 from .test_live_v3 import STRATEGY, advance, quoter_v2_at
 from .test_live_v3_crash import TRADE_EXECUTOR, live_env
 
@@ -58,3 +64,41 @@ def test_paper_cycles_on_v3_fill_the_exact_quote_and_send_nothing(web3, chain, d
 
 def _start_in(folder, env) -> subprocess.CompletedProcess:
     return subprocess.run([str(TRADE_EXECUTOR), "start"], env=env, capture_output=True, text=True, timeout=120, cwd=folder)
+
+
+def test_a_paper_fill_moves_the_read_pool_exactly_as_the_real_swap_does(web3, chain, tmp_path):
+    """A paper sell of 400 ETH (crossing the narrow positions' ticks), then the quote of 200 more on the moved pool: equal to
+    QuoterV2's for those 200 after the 400 were really sold, and the pass's spot is the real slot0 after it."""
+    strategy_file = tmp_path / "alternate_v3.py"
+    strategy_file.write_text(STRATEGY)
+    config = LiveConfig(
+        strategy_file=strategy_file, state_file=tmp_path / "alternate_v3-paper.json", json_rpc_url=SecretStr(chain.url), private_key=None,
+        router="", factory="", tokens={"USDC": chain.usdc, "ETH": chain.weth}, cache_path=tmp_path / "cache", execution_type="paper",
+        uniswap_v3_factory=chain.factory, uniswap_v3_swap_router_02=chain.swap_router02, uniswap_v3_quoter_v2=chain.quoter_v2,
+    )
+    trader = LiveTrader(config)
+    model = trader.execution
+    assert isinstance(model, UniswapV3PaperExecutionModel) and model.describe().startswith("paper: exact Uniswap v3 fills")
+    route = trader.pricing.buy_route(trader.build_universe().get_single_pair()).reversed()  # WETH -> USDC
+    (pool,) = route.pools
+    block, _ = model.priced_block([pool])
+    model.pools = model.quoter.reader.read([pool], block=block)
+    first = model.last_quote = model.quoter.quote_exact_input(route, 400 * 10**18, snapshots=model.pools)
+    assert len(first.ticks_crossed[0]) >= 2  # the swap crosses initialised ticks
+    model.after_fill(route, list(first.amounts))
+    second = model.quoter.quote_exact_input(route, 200 * 10**18, snapshots=model.pools)
+
+    seller = HotWallet(ANVIL_PRIVATE_KEYS[2])
+    builder = TransactionBuilder(web3, seller)
+    weth = web3.eth.contract(address=chain.weth, abi=load_abi("WETH9"))
+    send_and_wait(web3, builder.sign_call(weth.functions.deposit(), value=400 * 10**18))
+    send_and_wait(web3, builder.sign_call(weth.functions.approve(chain.swap_router02, 400 * 10**18)))
+    router = v3_contract(web3, "SwapRouter02", chain.swap_router02)
+    swap = router.encode_abi("exactInputSingle", args=[(chain.weth, chain.usdc, 3000, seller.address, 400 * 10**18, 0, 0)])
+    deadline = web3.eth.get_block("latest")["timestamp"] + 300
+    send_and_wait(web3, builder.sign_call(router.get_function_by_signature("multicall(uint256,bytes[])")(deadline, [swap])))
+
+    now = web3.eth.block_number
+    assert second.amount_out == quoter_v2_at(web3, chain, chain.weth, chain.usdc, 200 * 10**18, now)
+    slot0 = v3_contract(web3, "UniswapV3Pool", pool).functions.slot0().call(block_identifier=now)
+    assert model.pools[pool].state.sqrt_price_x96 == slot0[0] == trader.routing.price(pool).spot_sqrt_price_x96

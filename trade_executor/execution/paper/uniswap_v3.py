@@ -20,7 +20,7 @@ from trade_executor.execution.uniswap_v2.live_pricing import to_decimal
 from trade_executor.execution.uniswap_v3.execution_model import check_quote, route_fee
 from trade_executor.execution.uniswap_v3.live_pricing import UniswapV3LivePricing, UniswapV3LiveRouting
 from trade_executor.execution.uniswap_v3.pool_state import PoolSnapshot
-from trade_executor.execution.uniswap_v3.quotes import UniswapV3Quoter, V3Quote, swap_hop
+from trade_executor.execution.uniswap_v3.quotes import UniswapV3Quoter, V3Quote
 from trade_executor.execution.uniswap_v3.routing import V3Route
 from trade_executor.market.uniswap_v3_swap import PoolState
 from trade_executor.state import TradeExecution
@@ -64,8 +64,8 @@ class UniswapV3PaperExecutionModel(PaperExecutionModel):
 
     def after_fill(self, route: V3Route, amounts: list[int]) -> None:
         for hop, amount_in in zip(route.hops, amounts, strict=False):
-            snapshot = self.pools[hop.pool]
-            _, result = swap_hop(snapshot, hop, amount_in)  # the pool's own maths again, for its price, tick and liquidity after
+            _, result = self.quoter.swap_reading_more(self.pools, hop, amount_in)  # the pool's own maths again, for its state after
+            snapshot = self.pools[hop.pool]  # with the words the swap needed read
             state = PoolState(result.sqrt_price_x96, result.tick, result.liquidity, snapshot.state.fee_pips, snapshot.state.ticks)
             self.pools[hop.pool] = replace(snapshot, state=state)
             self.routing.move_spot(hop.pool, result.sqrt_price_x96)

@@ -76,7 +76,7 @@ class UniswapV3Quoter:
         snapshots = dict(snapshots) if snapshots is not None else self.read(route, block=block)
         amounts, prices, crossed, fees = [amount_in], [], [], []
         for hop in route.hops:
-            paid_out, result = self._swap_reading_more(snapshots, hop, amounts[-1])
+            paid_out, result = self.swap_reading_more(snapshots, hop, amounts[-1])
             amounts.append(paid_out)
             prices.append(result.sqrt_price_x96)
             crossed.append(result.ticks_crossed)
@@ -100,8 +100,8 @@ class UniswapV3Quoter:
             raise PoolTooShallow(f"None of the {len(routes)} routes can take {amount_in} units in.")
         return max(quotes, key=lambda quote: quote.amount_out)
 
-    def _swap_reading_more(self, snapshots: dict[str, PoolSnapshot], hop: Hop, amount_in: int) -> tuple[int, SwapResult]:
-        """Swap through the hop's pool; while the swap walks past the words read, read twice as many (same block)."""
+    def swap_reading_more(self, snapshots: dict[str, PoolSnapshot], hop: Hop, amount_in: int) -> tuple[int, SwapResult]:
+        """Swap through the hop's pool on ``snapshots``; while the swap walks past the words read, read twice as many (same block) into ``snapshots``."""
         each_side = self.words_each_side
         while True:
             try:
