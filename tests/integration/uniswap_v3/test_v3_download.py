@@ -32,6 +32,7 @@ from trade_executor.market.uniswap_v3_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
 from trade_executor.market.uniswap_v3_swap import PoolState, full_range_ticks, swap
 from trade_executor.state import JSONFileStore
 from trade_executor.testing.rpc_proxy import FaultyRpcProxy
+from trade_executor.testing.strict_provider import ProviderLimits
 
 from .conftest import NARROW_POOL, v3_contract
 
@@ -95,7 +96,8 @@ def history(web3, deployer, v3):
 
 @pytest.fixture(scope="module")
 def download(web3, v3, history, tmp_path_factory):
-    """The first run names the exchange; the second takes it (and the reserve) from the strategy file."""
+    """The first run names the exchange, through a strict provider (20-block log ranges, every 7th request 429,
+    no blockTimestamp in logs); the second takes the exchange (and the reserve) from the strategy file."""
     cache = tmp_path_factory.mktemp("v3-cache")
     strategy = cache.parent / "alternate_chain_v3.py"
     strategy.write_text(STRATEGY)
@@ -104,13 +106,16 @@ def download(web3, v3, history, tmp_path_factory):
         "CONFIRMATION_BLOCK_COUNT": "1",
     }  # fmt: skip
     with FaultyRpcProxy(web3.provider.endpoint_uri) as proxy:
+        proxy.limits = ProviderLimits(max_block_range=20, max_results=None, rate_limit_every=7, retry_after="0")
         args = ["download", "--exchange=uniswap-v3", "--pairs=ETH", "--reserve-currency=USDC", "--start=2000-01-01", "--candles=1h"]
         first = CliRunner().invoke(app, args, env={**env, "JSON_RPC_URL": proxy.url})
-        first_logs = proxy.count("eth_getLogs")
+        first_logs, refused = proxy.count("eth_getLogs"), dict(proxy.limits.refused)
+        proxy.limits = None
         proxy.clear()
         args = ["download", f"--strategy-file={strategy}", "--pairs=ETH", "--start=2000-01-01"]
         again = CliRunner().invoke(app, args, env={**env, "JSON_RPC_ANVIL": proxy.url})
         again_logs = proxy.count("eth_getLogs")
+    assert refused["range"] > 0 and refused["rate"] > 0, refused  # the first run did meet the limits
     return cache, strategy, first, first_logs, again, again_logs
 
 
