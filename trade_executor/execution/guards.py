@@ -94,13 +94,17 @@ def check_swap(
     if minimum <= 0:
         return _refused(check, f"the swap would receive nothing worth sending ({quote_out} token units)")
     if quote_out < minimum:
-        worse = 1 - Decimal(quote_out) / Decimal(fair_out)
-        return _refused(
-            check,
-            f"the pool pays {worse:.2%} less for this swap than at the reference price {reference:.6g} ({reference_source}), more than the "
-            f"slippage_tolerance {slippage_tolerance:.2%}: not sent (it would revert), the next cycle or trigger check decides again",
-        )
+        return _refused(check, slippage_refusal(quote_out, fair_out, reference, reference_source, slippage_tolerance))
     return check
+
+
+def slippage_refusal(quote_out: int, fair_out: int, reference: Decimal, reference_source: str, slippage_tolerance: Decimal) -> str:
+    """Why a swap paying ``quote_out`` is not sent when the pool at the reference price would pay ``fair_out``."""
+    worse = 1 - Decimal(quote_out) / Decimal(fair_out)
+    return (
+        f"the pool pays {worse:.2%} less for this swap than at the reference price {reference:.6g} ({reference_source}), more than the "
+        f"slippage_tolerance {slippage_tolerance:.2%}: not sent (it would revert), the next cycle or trigger check decides again"
+    )
 
 
 def _refused(check: SwapCheck, why: str) -> SwapCheck:

@@ -71,18 +71,6 @@ def venue(venue_chain) -> Venue:
     venue_chain.anvil.rpc("evm_revert", snapshot)
 
 
-# Found by this suite: the v3 venue's amountOutMinimum is the quote at the moved spot less the tolerance
-# (execution/uniswap_v3/execution_model.py check_quote), not what the pool pays at the reference less the
-# tolerance as on v2 (execution/guards.py): a move inside MAX_PRICE_DEVIATION sells below the bound.
-V3_MINIMUM_OUT_FROM_SPOT = "v3 amountOutMinimum follows the spot quote, not the reference price (issue 16)"
-
-
-def known_bug(venue: Venue, request, name: str, reason: str) -> None:
-    """Expect this test to fail on ``name`` (strict: it fails the suite once the bug is fixed, so the mark goes)."""
-    if venue.name == name:
-        request.node.add_marker(pytest.mark.xfail(reason=reason, strict=True))
-
-
 def strategy_file(venue: Venue, folder: Path, source: str | Path) -> Path:
     """The strategy (a fixture file, or source text) rewritten for the venue, in ``folder``."""
     text = source.read_text() if isinstance(source, Path) else source
@@ -249,9 +237,8 @@ def test_a_one_block_move_before_an_opening_buy_sends_no_swap_and_leaves_no_posi
     check_accounts(web3, trader.state, wallet)
 
 
-def test_a_dump_inside_the_deviation_tolerance_but_past_the_slippage_tolerance_sells_nothing_below_the_bound(venue, tmp_path, request):
+def test_a_dump_inside_the_deviation_tolerance_but_past_the_slippage_tolerance_sells_nothing_below_the_bound(venue, tmp_path):
     """2.5% down passes the 3% deviation check, but the minimum out comes from the reference: no sale 2.5% low."""
-    known_bug(venue, request, "uniswap-v3", V3_MINIMUM_OUT_FROM_SPOT)
     trader, _, adversary = start_trader(venue, tmp_path, ROUND_TRIP)
     web3, wallet = trader.web3, trader.wallet.address
     (buy,) = trader.run_cycle(chain_datetime(web3))
@@ -308,8 +295,7 @@ def assert_untouched(trader: LiveTrader, buy, sent: int) -> None:
     assert portfolio.open_positions[buy.position_id].get_quantity() == buy.executed_quantity
 
 
-def test_a_one_block_dump_below_the_stop_fires_nothing_and_a_fall_held_past_the_window_sells(venue, tmp_path, request):
-    known_bug(venue, request, "uniswap-v3", V3_MINIMUM_OUT_FROM_SPOT)  # the stop's sale fills below the reference less the tolerance
+def test_a_one_block_dump_below_the_stop_fires_nothing_and_a_fall_held_past_the_window_sells(venue, tmp_path):
     trader, adversary, buy = open_position(venue, tmp_path, ROUND_TRIP)  # stop 10% below, take profit 10% above
     web3, wallet = trader.web3, trader.wallet.address
     position = trader.state.portfolio.open_positions[buy.position_id]
