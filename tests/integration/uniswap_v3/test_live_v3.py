@@ -2,7 +2,7 @@
 
 Buys then sells with fills equal to QuoterV2's quote at the block before, to the wei (the wallet's
 token deltas are the trade's amounts); the signed swap is in the state file before the node has
-seen it; the router is approved once per token; amountOutMinimum is the quote less the tolerance.
+seen it; the router is approved once per token; amountOutMinimum is what the pool pays at the reference price less the tolerance.
 A pool pushed by an adversary, and crashes, are the venue contract's (tests/integration/live/test_venue_contract.py).
 """
 
@@ -18,8 +18,9 @@ from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.execution.uniswap_v2 import execution_model as v2_execution_model
 from trade_executor.execution.uniswap_v2.treasury import check_accounts
-from trade_executor.execution.uniswap_v3.execution_model import UniswapV3ExecutionModel, minimum_out
-from trade_executor.execution.uniswap_v3.oracle import increase_cardinality
+from trade_executor.execution.uniswap_v3.execution_model import UniswapV3ExecutionModel, fair_amount_out, minimum_out
+from trade_executor.execution.uniswap_v3.oracle import increase_cardinality, route_prices
+from trade_executor.execution.uniswap_v3.pool_state import PoolReader
 from trade_executor.execution.uniswap_v3.routing import V3Route
 from trade_executor.execution.uniswap_v3.swap_router import decode_swap
 from trade_executor.runner.live import LiveConfig, LiveTrader
@@ -155,11 +156,16 @@ def test_buy_sell_buy_fills_equal_quoter_v2_to_the_wei_and_approves_once(trader,
     assert buy.lp_fees_paid == Decimal("7.5") and buy.gas_cost_native > 0 and not buy.gas_from_reserve
     assert buy.spot_price and buy.reference_price
 
-    # amountOutMinimum is the quote less the 1 % tolerance, exactly (rounded down); a finite deadline.
+    # amountOutMinimum is, as on v2, what the pool pays at the reference price (the oracle's mean, recomputed here
+    # at the block the check read) less the 1 % tolerance, exactly (rounded down); a finite deadline.
     raw = bytes(web3.eth.get_transaction(tx.tx_hash)["input"])
     deadline, function, params = decode_swap(raw)
     assert function == "exactInputSingle" and tx.function_name == "multicall(exactInputSingle)"
-    assert params["amountOutMinimum"] == expected * 99 // 100 and params["amountIn"] == 2_500 * 10**6
+    route = trader.execution.pricing.buy_route(buy.pair)
+    _, reference = route_prices(route, trader.execution.pricing.routing.oracle.consult(list(route.pools), block=tx.block_number - 1))
+    fair = fair_amount_out(PoolReader(web3).read(list(route.pools), block=tx.block_number - 1), route, 2_500 * 10**6, (reference,))
+    assert params["amountOutMinimum"] == minimum_out(fair, Decimal("0.01")) and params["amountIn"] == 2_500 * 10**6
+    assert abs(fair - expected) < expected // 1000  # a calm pool: the reference is near the spot
     assert params["recipient"] == wallet and params["fee"] == 3000
     assert 0 < deadline - web3.eth.get_block(tx.block_number)["timestamp"] <= 300
 
