@@ -17,7 +17,7 @@ from decimal import Decimal
 from trade_executor.execution.guards import SwapCheck
 from trade_executor.execution.paper.execution_model import PaperExecutionModel
 from trade_executor.execution.uniswap_v2.live_pricing import to_decimal
-from trade_executor.execution.uniswap_v3.execution_model import check_quote, route_fee
+from trade_executor.execution.uniswap_v3.execution_model import check_quote, fair_out_at_reference, route_fee
 from trade_executor.execution.uniswap_v3.live_pricing import UniswapV3LivePricing, UniswapV3LiveRouting
 from trade_executor.execution.uniswap_v3.pool_state import PoolSnapshot
 from trade_executor.execution.uniswap_v3.quotes import UniswapV3Quoter, V3Quote
@@ -54,8 +54,10 @@ class UniswapV3PaperExecutionModel(PaperExecutionModel):
         missing = [pool for pool in route.pools if pool not in self.pools]
         if missing:
             self.pools.update(self.quoter.reader.read(missing, block=block, words_each_side=self.quoter.words_each_side))
-        quote = self.last_quote = self.quoter.quote_exact_input(route, amount_in, snapshots={pool: self.pools[pool] for pool in route.pools})
-        return check_quote(trade, route, amount_in, quote.amount_out, self.pricing, self)
+        snapshots = {pool: self.pools[pool] for pool in route.pools}
+        quote = self.last_quote = self.quoter.quote_exact_input(route, amount_in, snapshots=snapshots)
+        fair_out = fair_out_at_reference(self.pricing, snapshots, route, amount_in, trade.pair)
+        return check_quote(trade, route, amount_in, quote.amount_out, self.pricing, self, fair_out=fair_out)
 
     def quote(self, route: V3Route, amount_in: int) -> list[int]:
         if self.last_quote is None or self.last_quote.route != route or self.last_quote.amount_in != amount_in:

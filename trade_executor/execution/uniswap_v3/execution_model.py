@@ -82,6 +82,12 @@ def fair_amount_out(snapshots: dict[str, PoolSnapshot], route: V3Route, amount_i
     return amount
 
 
+def fair_out_at_reference(pricing: UniswapV3LivePricing, snapshots: dict[str, PoolSnapshot], route: V3Route, amount_in: int, pair) -> int | None:
+    """``fair_amount_out`` at the pass's reference prices; None without a reference (the check then refuses)."""
+    reference = pricing.reference(route, pair)
+    return fair_amount_out(snapshots, route, amount_in, reference.hop_prices) if reference is not None else None
+
+
 def check_quote(
     trade: TradeExecution, route: V3Route, amount_in: int, quote_out: int, pricing: UniswapV3LivePricing, rules, *, fair_out: int | None
 ) -> SwapCheck:
@@ -150,6 +156,5 @@ class UniswapV3ExecutionModel(UniswapV2ExecutionModel):
         self.routing.observe(list(route.pools), block=block)
         snapshots = self.quoter.read(route, block=block)
         quote = self.last_quote = self.quoter.quote_exact_input(route, amount_in, snapshots=snapshots)
-        reference = self.pricing.reference(route, trade.pair)
-        fair_out = fair_amount_out(snapshots, route, amount_in, reference.hop_prices) if reference is not None else None
+        fair_out = fair_out_at_reference(self.pricing, snapshots, route, amount_in, trade.pair)
         return check_quote(trade, route, amount_in, quote.amount_out, self.pricing, self, fair_out=fair_out)
