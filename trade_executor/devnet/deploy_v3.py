@@ -339,6 +339,18 @@ V3_CONTRACTS = (
 )
 
 
+def grow_oracles(web3: Web3, deployer: HotWallet, deployment: DevnetV3Deployment, cardinality: int = 500, exchange: V3Exchange = UNISWAP_V3) -> None:
+    """Have every pool keep ``cardinality`` observations (increaseObservationCardinalityNext).
+
+    A new pool keeps one, so its oracle can average over no window and a live strategy on it has
+    neither a reference price nor candles; 500 observations are 40 minutes of 5-second blocks.
+    """
+    d = Deployer(web3, deployer)
+    abi = load_v3_artifact(exchange, "UniswapV3Pool")["abi"]
+    for address in deployment.pools.values():
+        d.call(web3.eth.contract(address=address, abi=abi).functions.increaseObservationCardinalityNext(cardinality))
+
+
 def v3_env_lines(deployment: DevnetV3Deployment) -> list[str]:
     """The v3 part of the devnet's .env file; pools as UNISWAP_V3_POOL_<BASE>_<QUOTE>_<FEE> (fee 3000 is 0.3 %)."""
     lines = [f"{variable}={getattr(deployment, name)}" for variable, _label, name in V3_CONTRACTS]

@@ -21,7 +21,7 @@ from trade_executor.chain.connection import create_web3
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS, Anvil
 from trade_executor.devnet.deploy import NATIVE, QUOTE, DevnetDeployment, deploy_uniswap_v2, write_env_file
-from trade_executor.devnet.deploy_v3 import deploy_uniswap_v3, describe_v3, v3_env_lines
+from trade_executor.devnet.deploy_v3 import deploy_uniswap_v3, describe_v3, grow_oracles, v3_env_lines
 from trade_executor.errors import ConfigurationError, StopError
 from trade_executor.market.embedded import EMBEDDED_DATASETS, load_embedded_candles
 
@@ -137,6 +137,7 @@ def serve(config: DevnetConfig, *, echo: Callable[[str], None] = print) -> None:
         v3 = None
         if config.exchange == "uniswap-v3":
             v3 = deploy_uniswap_v3(web3, deployer, prices=prices, liquidity_usd=config.liquidity_usd, v2=deployment)
+            grow_oracles(web3, deployer, v3)  # a live strategy on the pools gets its reference price and candles
         if config.market_simulator:
             simulator_thread = _start_simulator(web3, deployer, deployment, config, stop, v3=v3)
         write_env_file(deployment, config.env_file, private_key=private_key, extra_lines=v3_env_lines(v3) if v3 else ())

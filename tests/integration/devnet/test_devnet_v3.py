@@ -151,6 +151,7 @@ def test_devnet_command_with_uniswap_v3_writes_the_v3_addresses(tmp_path, wait_u
             assert values[name] in printed, name
         pool = contract(web3, "UniswapV3Pool", values["UNISWAP_V3_POOL_ETH_USDC_3000"])
         assert {pool.functions.token0().call(), pool.functions.token1().call()} == {values["WETH"], values["TOKEN_USDC"]}
+        assert pool.functions.slot0().call()[4] == 500  # observationCardinalityNext: the oracle a live strategy reads grows from the start
         assert values["PRIVATE_KEY"] not in printed
         hello = subprocess.run([str(TRADE_EXECUTOR), f"--env-file={env_file}", "hello"], capture_output=True, text=True, timeout=60)
         assert hello.returncode == 0 and "not a variable" not in hello.stdout + hello.stderr  # the v3 names are known to the env checks
