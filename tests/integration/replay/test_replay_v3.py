@@ -27,3 +27,17 @@ def test_eth_sma_on_a_v3_pool_replays_its_backtest_trade_for_trade(tmp_path):
         assert abs(row.backtest_lp_fee - row.live_lp_fee) < Decimal("0.01")
     trades = [t for p in result.live.portfolio.get_all_positions() for t in p.trades.values()]
     assert all(t.pair.exchange_slug == "uniswap-v3" and t.pair.fee == Decimal("0.0005") for t in trades)
+
+
+def test_a_v3_replay_resumes_from_its_checkpoint_to_the_same_result(tmp_path):
+    options = dict(
+        strategy_file=REPO / "strategies/eth-usd-sma-v3.py", state_file=tmp_path / "replay.json",
+        start=pd.Timestamp("2018-01-13"), end=pd.Timestamp("2018-01-16 03:00"), checkpoint_every=24,
+    )
+    whole = run_replay(ReplayOptions(**options))
+    resumed = run_replay(ReplayOptions(**options, resume=True))  # from the chain and live state saved at cycle 72, v3 deployment included
+    key = lambda t: (t.opened_at, t.is_buy, t.trade_type, t.executed_quantity, t.executed_reserve)  # noqa: E731
+    trades = lambda state: sorted((key(t) for p in state.portfolio.get_all_positions() for t in p.trades.values() if t.is_success), key=str)  # noqa: E731
+    assert trades(resumed.live) == trades(whole.live)
+    assert resumed.comparison.live_equity == whole.comparison.live_equity
+    assert resumed.comparison.decisions_match
