@@ -2,9 +2,11 @@
 
 Built for a strategy whose ``exchange`` is a concentrated-liquidity one (market/fee_tiers.py), from
 UNISWAP_V3_FACTORY and UNISWAP_V3_SWAP_ROUTER_02 (``trade-executor devnet --exchange=uniswap-v3``
-writes them). The treasury (deposits, the accounting check, recovery after a crash, gas) is the
-hot-wallet one of hot_wallet_venue.py: it reads ERC-20 balances and the trades' recorded
-transactions, whatever venue sent them.
+writes them; on a fork such as PancakeSwap v3 they hold its factory and SmartRouter: see
+execution/uniswap_v3/exchanges.py; the router is checked against the factory at start). The
+treasury (deposits, the accounting check, recovery after a crash, gas) is the hot-wallet one of
+hot_wallet_venue.py: it reads ERC-20 balances and the trades' recorded transactions, whatever
+venue sent them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from trade_executor.chain.transactions import TransactionBuilder
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.uniswap_v2.live_pricing import route_price, to_decimal
+from trade_executor.execution.uniswap_v3.exchanges import check_router, check_v3_settings
 from trade_executor.execution.uniswap_v3.execution_model import UniswapV3ExecutionModel
 from trade_executor.execution.uniswap_v3.live_data import OracleCandles, UniswapV3MarketDataLoader
 from trade_executor.execution.uniswap_v3.live_pricing import (
@@ -61,20 +64,17 @@ class UniswapV3Venue(LiveVenue):
         return to_decimal(raw * Fraction(10) ** (18 - reserve.decimals))
 
 
-def check_v3_config(config) -> None:
-    missing = [name for name, value in (("UNISWAP_V3_FACTORY", config.uniswap_v3_factory), ("UNISWAP_V3_SWAP_ROUTER_02", config.uniswap_v3_swap_router_02)) if not value]
-    if missing:
-        raise ConfigurationError(
-            f"The strategy trades on a Uniswap v3 exchange, which needs {', '.join(missing)}: set them in the environment or an --env-file "
-            f"(`trade-executor devnet --exchange=uniswap-v3` writes them)."
-        )
+def check_v3_config(config, exchange_slug: str = "uniswap-v3"):
+    """The strategy's v3 exchange (exchanges.py), once UNISWAP_V3_FACTORY and UNISWAP_V3_SWAP_ROUTER_02 are set to addresses."""
+    return check_v3_settings(exchange_slug, config.uniswap_v3_factory, config.uniswap_v3_swap_router_02)
 
 
 def v3_market_venue(config, strategy: StrategyModule, kind: str, loader=None) -> UniswapV3Venue:
     """The parts every venue on the v3 pools of the strategy's exchange (its fee tiers) shares: node, routing, oracle, pricing, market data."""
-    check_v3_config(config)
+    exchange = check_v3_config(config, strategy.exchange_slug)
     web3 = create_web3(config.json_rpc_url.get_secret_value())
     check_chain_id(web3, strategy.chain_id)
+    check_router(web3, exchange, config.uniswap_v3_factory, config.uniswap_v3_swap_router_02)
     window = config.twap_window_minutes * 60 if config.twap_window_minutes else min(DEFAULT_TWAP_WINDOW_SECONDS, strategy.cycle_duration.total_seconds())
     oracle = UniswapV3Oracle(web3, window_seconds=max(1, int(window))) if config.price_reference == "twap" else None
     routing = UniswapV3LiveRouting(

@@ -28,7 +28,8 @@ POOL_ABI = [
 
 # Read calls: name -> (signature, output types).
 POOL_READS = {
-    "slot0": ("slot0()", ("uint160", "int24", "uint16", "uint16", "uint16", "uint8", "bool")),
+    # feeProtocol: Uniswap's is a uint8, PancakeSwap v3's a uint32; a uint32 reads both words (exchanges.py)
+    "slot0": ("slot0()", ("uint160", "int24", "uint16", "uint16", "uint16", "uint32", "bool")),
     "liquidity": ("liquidity()", ("uint128",)),
     "fee": ("fee()", ("uint24",)),
     "tickSpacing": ("tickSpacing()", ("int24",)),
