@@ -9,6 +9,8 @@ from eth_abi.exceptions import NonEmptyPaddingBytes
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.uniswap_v3.abi import decode_result
 from trade_executor.execution.uniswap_v3.exchanges import PANCAKESWAP_V3, UNISWAP_V3, check_v3_settings, v3_exchange
+from trade_executor.execution.uniswap_v3.pool_download import PANCAKESWAP_SWAP_V3_TOPIC, SWAP_V3_TOPIC, V3PoolDownloader, decode_v3_log
+from trade_executor.market.pool_history import PoolEvents
 
 FACTORY = "0x0BFbCF9fa4f9C56B0F40a671Ad40E0805A091865"
 ROUTER = "0x13f4EA83D0bd40E75C8222255bc855a974568Dd4"
@@ -51,3 +53,16 @@ def test_a_setting_that_is_not_an_address_is_refused_with_what_it_holds():
     with pytest.raises(ConfigurationError, match=r"UNISWAP_V3_SWAP_ROUTER_02='SmartRouter' is not an address: it holds PancakeSwap v3's SmartRouter"):
         check_v3_settings("pancakeswap-v3", FACTORY, "SmartRouter")
     assert check_v3_settings("pancakeswap-v3", FACTORY, ROUTER) is PANCAKESWAP_V3
+
+
+def test_a_pancakeswap_swap_log_is_downloaded_as_the_uniswap_one_with_its_protocol_fees_left_out():
+    """PancakeSwap v3's Swap event adds protocolFeesToken0/1: another topic (read too), the same first five words."""
+    assert PANCAKESWAP_SWAP_V3_TOPIC == "0x19b47279256b2a23a1665c810c8d55a1758940ee09377d4f8d26497a3577dc83"
+    assert set(V3PoolDownloader.move_topics) == {SWAP_V3_TOPIC, PANCAKESWAP_SWAP_V3_TOPIC} <= set(V3PoolDownloader.topics)
+    swap = [10**18, -2500 * 10**6, SQRT_PRICE, 10**15, -198_000]
+    owner = "0x" + "00" * 12 + "44" * 20
+    uniswap, pancake = PoolEvents(), PoolEvents()
+    for events, topic, data in ((uniswap, SWAP_V3_TOPIC, encode(["int256", "int256", "uint160", "uint128", "int24"], swap)),
+                                (pancake, PANCAKESWAP_SWAP_V3_TOPIC, encode(["int256", "int256", "uint160", "uint128", "int24", "uint128", "uint128"], [*swap, 7, 0]))):
+        decode_v3_log({"topics": [topic, owner, owner], "data": "0x" + data.hex(), "blockNumber": "0xa", "logIndex": "0x0"}, events, 1_700_000_000)
+    assert pancake.v3_swap == uniswap.v3_swap and len(uniswap) == 1 and uniswap.v3_swap["block"] == [10]

@@ -68,11 +68,11 @@ def _int(value: int | str) -> int:
 class PoolDownloader:
     """Reads pools' events from ``caller``'s node into ``store``; see the module docstring.
 
-    A subclass reads another kind of pool by setting which topics to read (``topics``, and ``move_topic``:
-    the event that moves the price) and how to decode a log (``decode_log``), as the v3 one does."""
+    A subclass reads another kind of pool by setting which topics to read (``topics``, and ``move_topics``:
+    the events that move the price) and how to decode a log (``decode_log``), as the v3 one does."""
 
     topics = (SYNC_TOPIC, SWAP_TOPIC)
-    move_topic = SYNC_TOPIC
+    move_topics = (SYNC_TOPIC,)
     decode_log = staticmethod(decode_pool_log)
 
     def __init__(self, caller: RpcCaller, store: PoolHistoryStore, chain_id: int, *, reader: LogReader | None = None, flush_rows: int = 50_000, flush_seconds: float = 10.0):
@@ -130,7 +130,7 @@ class PoolDownloader:
         span, high = self.reader.span, block - 1
         while high >= 0:
             low = max(0, high - span + 1)
-            blocks = [_int(log["blockNumber"]) for chunk in self.reader.read([pool], [[self.move_topic]], low, high) for log in chunk.logs]
+            blocks = [_int(log["blockNumber"]) for chunk in self.reader.read([pool], [list(self.move_topics)], low, high) for log in chunk.logs]
             if blocks:
                 return max(blocks)
             high, span = low - 1, span * 4

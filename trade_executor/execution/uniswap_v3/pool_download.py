@@ -26,6 +26,10 @@ def _topic(signature: str) -> str:
 
 
 SWAP_V3_TOPIC = _topic("Swap(address,address,int256,int256,uint160,uint128,int24)")
+# PancakeSwap v3's Swap also logs the protocol fees taken (uint128 protocolFeesToken0, protocolFeesToken1):
+# another topic, and the same first five words of data
+PANCAKESWAP_SWAP_V3_TOPIC = _topic("Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)")
+SWAP_V3_TOPICS = (SWAP_V3_TOPIC, PANCAKESWAP_SWAP_V3_TOPIC)
 MINT_TOPIC = _topic("Mint(address,address,int24,int24,uint128,uint256,uint256)")
 BURN_TOPIC = _topic("Burn(address,int24,int24,uint128,uint256,uint256)")
 INITIALIZE_TOPIC = _topic("Initialize(uint160,int24)")
@@ -46,13 +50,13 @@ def _signed_topic(topic) -> int:
 
 
 def decode_v3_log(log: dict, events: PoolEvents, timestamp: int) -> None:
-    """Append a v3 pool log's row: Swap and Initialize to "v3_swap", Mint (+) and Burn (-) to "v3_range"; others skipped."""
+    """Append a v3 pool log's row: Swap (Uniswap's or PancakeSwap's) and Initialize to "v3_swap", Mint (+) and Burn (-) to "v3_range"; others skipped."""
     topics = log["topics"]
     topic = topics[0] if isinstance(topics[0], str) else "0x" + bytes(topics[0]).hex()
     data = _hex_bytes(log["data"])
     block, index = _int(log["blockNumber"]), _int(log["logIndex"])
-    if topic == SWAP_V3_TOPIC:
-        amount0, amount1, sqrt_price, liquidity, tick = decode(["int256", "int256", "uint160", "uint128", "int24"], data)
+    if topic in SWAP_V3_TOPICS:
+        amount0, amount1, sqrt_price, liquidity, tick = decode(["int256", "int256", "uint160", "uint128", "int24"], data[: 5 * 32])
         events.add("v3_swap", block, index, timestamp, amount0, amount1, sqrt_price, liquidity, tick)
     elif topic == INITIALIZE_TOPIC:
         sqrt_price, tick = decode(["uint160", "int24"], data)
@@ -66,8 +70,8 @@ def decode_v3_log(log: dict, events: PoolEvents, timestamp: int) -> None:
 class V3PoolDownloader(PoolDownloader):
     """Reads v3 pools' events into the cache; each new cache knows its fee tier and the state before its first block."""
 
-    topics = (SWAP_V3_TOPIC, MINT_TOPIC, BURN_TOPIC, INITIALIZE_TOPIC)
-    move_topic = SWAP_V3_TOPIC
+    topics = (*SWAP_V3_TOPICS, MINT_TOPIC, BURN_TOPIC, INITIALIZE_TOPIC)
+    move_topics = SWAP_V3_TOPICS
     decode_log = staticmethod(decode_v3_log)
 
     def new_metadata(self, pool: str, token0: TokenInfo, token1: TokenInfo, start_block: int, name: str | None) -> PoolMetadata:
