@@ -71,7 +71,7 @@ def test_input_universe_shows_nothing_to_peek_at(te):
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_every_shipped_example_passes(te, example):
-    extra = ("--backtest-candle-time-frame-override=1h",) if example == "devnet-eth-usdc.py" else ()  # a 15 s devnet cycle
+    extra = ("--backtest-candle-time-frame-override=1h",) if example.startswith("devnet-eth-usdc") else ()  # a 15 s devnet cycle
     result = check(te, f"strategies/{example}", *extra)
     assert result.returncode == 0, str(result)
     assert re.fullmatch(r"No look-ahead found \(5 cuts, [\d,]+ cycles compared\)", result.stdout.splitlines()[-1]), str(result)

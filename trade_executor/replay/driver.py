@@ -129,6 +129,23 @@ def run_replay(options: ReplayOptions) -> ReplayResult:
         return _run_replay(options)
 
 
+def _on_chain(v3: bool, web3, deployer: HotWallet, deployment, universe, decimals: dict, run: BacktestRun):
+    """(the live side's universe, its venue settings, the v3 pool setter or None, the v3 backtest or None).
+
+    On v3 pools the backtest runs here: it fills with the deployed pools' own liquidity (their tick tables)."""
+    if not v3:
+        live_universe = onchain_universe(universe, deployment.tokens, deployment.pairs, ANVIL_CHAIN_ID, decimals)
+        return live_universe, {"router": deployment.router, "factory": deployment.factory}, None, None
+    live_universe = onchain_universe(universe, deployment.tokens, {t: deployment.pools[k] for t, k in pool_keys(universe).items()}, ANVIL_CHAIN_ID, decimals)
+    pools = V3PoolSetter(web3, deployer, deployment, pool_keys(universe))
+    run.execution.fill_model = pools.fill_model(universe, live_universe)
+    venue_options = {
+        "router": "", "factory": "", "uniswap_v3_factory": deployment.factory,
+        "uniswap_v3_swap_router_02": deployment.swap_router02, "uniswap_v3_quoter_v2": deployment.quoter_v2,
+    }
+    return live_universe, venue_options, pools, run.run()
+
+
 def _run_replay(options: ReplayOptions) -> ReplayResult:
     started = time.monotonic()
     strategy = backtest_variant(load_strategy_module(options.strategy_file))
@@ -180,18 +197,8 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
                 fund_address=HotWallet(HOT_WALLET_KEY).address, fund_usdc=strategy.parameters.initial_cash, fund_native=Decimal(1_000),
                 decimals=decimals,
             )
-        if v3:
-            live_universe = onchain_universe(universe, deployment.tokens, {t: deployment.pools[k] for t, k in pool_keys(universe).items()}, ANVIL_CHAIN_ID, decimals)
-            pools = V3PoolSetter(web3, deployer, deployment, pool_keys(universe))
-            run.execution.fill_model = pools.fill_model(universe, live_universe)
-            backtest = run.run()
-            venue_options = {
-                "router": "", "factory": "", "uniswap_v3_factory": deployment.factory,
-                "uniswap_v3_swap_router_02": deployment.swap_router02, "uniswap_v3_quoter_v2": deployment.quoter_v2,
-            }
-        else:
-            live_universe = onchain_universe(universe, deployment.tokens, deployment.pairs, ANVIL_CHAIN_ID, decimals)
-            venue_options = {"router": deployment.router, "factory": deployment.factory}
+        live_universe, venue_options, pools, v3_backtest = _on_chain(v3, web3, deployer, deployment, universe, decimals, run)
+        backtest = backtest or v3_backtest
         now = [run.timestamps[start_cycle]]
         config = LiveConfig(
             strategy_file=options.strategy_file, state_file=options.state_file, json_rpc_url=SecretStr(anvil.url),

@@ -9,7 +9,12 @@ from eth_abi.exceptions import NonEmptyPaddingBytes
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.uniswap_v3.abi import decode_result
 from trade_executor.execution.uniswap_v3.exchanges import PANCAKESWAP_V3, UNISWAP_V3, check_v3_settings, v3_exchange
-from trade_executor.execution.uniswap_v3.pool_download import PANCAKESWAP_SWAP_V3_TOPIC, SWAP_V3_TOPIC, V3PoolDownloader, decode_v3_log
+from trade_executor.execution.uniswap_v3.pool_download import (
+    PANCAKESWAP_SWAP_V3_TOPIC,
+    SWAP_V3_TOPIC,
+    V3PoolDownloader,
+    decode_v3_log,
+)
 from trade_executor.market.pool_history import PoolEvents
 
 FACTORY = "0x0BFbCF9fa4f9C56B0F40a671Ad40E0805A091865"
