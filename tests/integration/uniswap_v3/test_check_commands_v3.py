@@ -51,7 +51,10 @@ def test_after_increase_cardinality_and_a_window_the_oracle_covers_it(env, web3,
         assert "oracle: observation cardinality 1 (growing to 200); covers the 15-min TWAP window" in out, out  # the slots fill as swaps come
 
 
-def test_start_with_the_v3_hot_wallet_type_trades_the_v3_pool(env):
+def test_start_with_the_v3_hot_wallet_type_trades_the_v3_pool(env, web3, v3, deployer):
+    """The oracle made to cover the window here too: with -n this test may run in another worker than the one above."""
+    increase_cardinality(TransactionBuilder(web3, deployer), v3.pools[NARROW_POOL], 200)
+    advance(web3, 20 * 60)
     result = subprocess.run([str(TRADE_EXECUTOR), "start"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert env["EXECUTION_TYPE"] == "uniswap_v3_hot_wallet" and "Completed 1 cycle(s)" in result.stdout
