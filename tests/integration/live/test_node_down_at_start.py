@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from trade_executor.devnet.anvil import free_port
+from trade_executor.testing.ports import closed_port
 
 from .conftest import HOT_WALLET_KEY
 from .leaks import capture_posts, leaks, poll_json, started
@@ -36,9 +37,9 @@ def offline_env(tmp_path, url: str, **extra) -> dict:
 
 @pytest.mark.parametrize("command", ["check-wallet", "check-universe", "perform-test-trade", "start"])
 def test_a_node_that_is_not_there_is_one_line_naming_it_redacted(tmp_path, command):
-    port = free_port()
-    run = subprocess.run([str(TRADE_EXECUTOR), command], env=offline_env(tmp_path, f"http://127.0.0.1:{port}/v3/{ENCODED}"),
-                         capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    with closed_port() as port:
+        run = subprocess.run([str(TRADE_EXECUTOR), command], env=offline_env(tmp_path, f"http://127.0.0.1:{port}/v3/{ENCODED}"),
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.returncode != 0
     assert "is the node running?" in run.stderr, run.stderr[-3000:]
     assert f"http://127.0.0.1:{port}/***" in run.stderr
@@ -59,8 +60,8 @@ URL_STYLES = {
 def test_the_key_is_in_no_output_of_a_start_against_a_node_that_is_down(tmp_path, style):
     """LOG_LEVEL=debug, the webhook and both notification services on: stdout, stderr, /status, /logs, the dashboard, the notifications."""
     http_port = free_port()
-    url = URL_STYLES[style].format(port=free_port(), port2=free_port())
-    with capture_posts() as (endpoint, received):
+    with closed_port() as port, closed_port() as port2, capture_posts() as (endpoint, received):
+        url = URL_STYLES[style].format(port=port, port2=port2)
         env = offline_env(
             tmp_path, url, LOG_LEVEL="debug", HTTP_ENABLED="true", HTTP_PORT=str(http_port), RUN_SINGLE_CYCLE="true",
             DISCORD_WEBHOOK_URL=endpoint + "/api/webhooks/1/discord-token-123456", TELEGRAM_API_KEY="123456:telegram-token-abcdef",

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import httpx
 
 from trade_executor.devnet.anvil import free_port
+from trade_executor.testing.ports import closed_port
 from trade_executor.testing.rpc_proxy import FaultyRpcProxy
 
 from .leaks import capture_posts, leaks, poll_json, started, wait_for
@@ -52,12 +53,13 @@ def test_a_node_killed_mid_run_leaks_its_key_nowhere(deployment, anvil, tmp_path
 
 def test_keys_in_fallback_urls_stay_hidden_while_the_first_node_is_down(deployment, anvil, strategy_file, tmp_path):
     """The first URL (key in its path) refuses; the second (key URL-encoded in its query) answers: one cycle, no key anywhere."""
-    down = f"http://127.0.0.1:{free_port()}/v3/{ENCODED}"
-    second_key = "Qu3ry-Key-9876543210zyxw+/="
-    up = f"{anvil.url}/?apikey={quote(second_key, safe='')}"
-    env = live_env(deployment, strategy_file, tmp_path / "state.json", JSON_RPC_ANVIL=f"{down} {up}", LOG_LEVEL="debug")
-    run = subprocess.run([str(TRADE_EXECUTOR), "start"], env=env, capture_output=True, text=True, timeout=120)
-    config = subprocess.run([str(TRADE_EXECUTOR), "show-config"], env=env, capture_output=True, text=True, timeout=60)
+    with closed_port() as port:
+        down = f"http://127.0.0.1:{port}/v3/{ENCODED}"
+        second_key = "Qu3ry-Key-9876543210zyxw+/="
+        up = f"{anvil.url}/?apikey={quote(second_key, safe='')}"
+        env = live_env(deployment, strategy_file, tmp_path / "state.json", JSON_RPC_ANVIL=f"{down} {up}", LOG_LEVEL="debug")
+        run = subprocess.run([str(TRADE_EXECUTOR), "start"], env=env, capture_output=True, text=True, timeout=120)
+        config = subprocess.run([str(TRADE_EXECUTOR), "show-config"], env=env, capture_output=True, text=True, timeout=60)
     for name, text in (("start", run.stdout + run.stderr), ("show-config", config.stdout + config.stderr)):
         assert not leaks(text, KEY, CORE), name
         assert not leaks(text, second_key, "9876543210zyxw"), name
