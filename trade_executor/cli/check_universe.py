@@ -61,7 +61,7 @@ def check_universe(
     latest = universe.end.to_pydatetime()
     age = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - latest
     typer.echo(f"Latest OHLCV candle is at: {latest}, {age} ago")
-    if history is not None and hasattr(history, "cached_range"):  # the v2 pool history cache (v3 candles come from the pools' oracles)
+    if history is not None and hasattr(history, "cached_range"):  # the pool history cache (v2 and v3 pools)
         _echo_cached_ranges(universe, history)
     typer.echo(f"Universe: {universe.describe()}")
     for ticker, gaps in universe.find_gaps().items():

@@ -1,5 +1,8 @@
 """The live venue on Uniswap v3 from a hot wallet: v3 pools, oracle and SwapRouter02; the v2 venue's treasury.
 
+Its market data is the v2 venue's event-sourced candles with the v3 downloader (execution/uniswap_v3/
+live_data.py): the candles a backtest on downloaded data sees. The pool's oracle gives the reference price.
+
 Built for a strategy whose ``exchange`` is a concentrated-liquidity one (market/fee_tiers.py), from
 UNISWAP_V3_FACTORY and UNISWAP_V3_SWAP_ROUTER_02 (``trade-executor devnet --exchange=uniswap-v3``
 writes them; on a fork such as PancakeSwap v3 they hold its factory and SmartRouter: see
@@ -22,7 +25,7 @@ from trade_executor.errors import ConfigurationError
 from trade_executor.execution.uniswap_v2.live_pricing import route_price, to_decimal
 from trade_executor.execution.uniswap_v3.exchanges import check_router, check_v3_settings
 from trade_executor.execution.uniswap_v3.execution_model import UniswapV3ExecutionModel
-from trade_executor.execution.uniswap_v3.live_data import OracleCandles, UniswapV3MarketDataLoader
+from trade_executor.execution.uniswap_v3.live_data import UniswapV3MarketDataLoader, V3LivePoolHistory
 from trade_executor.execution.uniswap_v3.live_pricing import (
     UniswapV3LivePricing,
     UniswapV3LiveRouting,
@@ -31,9 +34,8 @@ from trade_executor.execution.uniswap_v3.live_pricing import (
 )
 from trade_executor.execution.uniswap_v3.oracle import UniswapV3Oracle
 from trade_executor.market.fee_tiers import fee_tiers_of
-from trade_executor.runner.history_need import required_history
 from trade_executor.runner.hot_wallet_venue import HotWalletTreasury
-from trade_executor.runner.venue import DEFAULT_TWAP_WINDOW_SECONDS, HOT_WALLET, LiveVenue
+from trade_executor.runner.venue import DEFAULT_TWAP_WINDOW_SECONDS, HOT_WALLET, LiveVenue, pool_history
 from trade_executor.strategy.module import StrategyModule
 
 
@@ -84,7 +86,7 @@ def v3_market_venue(config, strategy: StrategyModule, kind: str, loader=None) ->
     pricing = UniswapV3LivePricing(routing, None, reference=config.price_reference)
     loader = loader or UniswapV3MarketDataLoader(
         web3, routing, chain_id=strategy.chain_id, exchange_slug=strategy.exchange_slug, reserve_symbol=strategy.reserve_currency,
-        tokens=config.tokens, time_frame=strategy.cycle_duration, history=OracleCandles(web3, history_seconds=int(required_history(strategy).total_seconds())),
+        tokens=config.tokens, time_frame=strategy.cycle_duration, history=pool_history(config, strategy, web3, V3LivePoolHistory),
     )
     return UniswapV3Venue(kind, web3, routing, oracle, pricing, UniswapV3PoolRevaluator(pricing), loader)
 

@@ -109,13 +109,18 @@ def market_venue(config, strategy: StrategyModule, kind: str, loader=None) -> Li
     loader = loader or ChainMarketDataLoader(
         web3, routing, chain_id=strategy.chain_id, exchange_slug=strategy.exchange_slug,
         reserve_symbol=strategy.reserve_currency, tokens=config.tokens, time_frame=strategy.cycle_duration,
-        history=LivePoolHistory(
-            RpcCaller(web3.provider), PoolHistoryStore(config.cache_path), strategy.chain_id,
-            history_seconds=int(required_history(strategy).total_seconds()), confirmations=config.confirmation_block_count,
-            from_block=config.from_block or None,
-        ),
+        history=pool_history(config, strategy, web3, LivePoolHistory),
     )
     return LiveVenue(kind, web3, routing, oracle, pricing, UniswapV2PoolRevaluator(pricing), loader)
+
+
+def pool_history(config, strategy: StrategyModule, web3: Web3, kind: type[LivePoolHistory]) -> LivePoolHistory:
+    """The live candles' source: the pools' events, from the cache (CACHE_PATH) and then block by block (``kind``: v2 or v3 pools)."""
+    return kind(
+        RpcCaller(web3.provider), PoolHistoryStore(config.cache_path), strategy.chain_id,
+        history_seconds=int(required_history(strategy).total_seconds()), confirmations=config.confirmation_block_count,
+        from_block=config.from_block or None,
+    )
 
 
 def build_venue(config, strategy: StrategyModule, save: Callable[[], None], loader=None) -> LiveVenue:

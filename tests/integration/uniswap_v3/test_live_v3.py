@@ -123,8 +123,8 @@ def test_the_venue_is_v3(trader, v3):
     universe = trader.build_universe()
     (pair,) = universe.pairs.values()
     assert pair.pool_address == v3.pools[NARROW_POOL] and pair.fee == Decimal("0.003")
-    candles = universe.get_candles(pair)  # the pool oracle's mean price per candle, as far back as its observations reach
-    assert len(candles) >= 1 and (candles["open"] == candles["close"]).all()
+    candles = universe.get_candles(pair)  # from the pool's own events since its Initialize: no swap yet, flat at its price
+    assert len(candles) >= 1 and (candles["open"] == candles["close"]).all() and (candles["volume"] == 0).all()
     assert abs(candles["close"].iloc[-1] / 2500 - 1) < 0.001  # the devnet's price, no swap yet
 
 

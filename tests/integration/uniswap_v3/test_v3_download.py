@@ -239,3 +239,84 @@ def test_a_history_started_mid_way_opens_at_the_standing_state_and_agrees_with_t
     assert part["open"].iloc[0] == float(price_of(metadata, slot0[0], int(v3.weth, 16) < int(v3.usdc, 16)))
     columns = ["close", "liquidity", "active_liquidity", "volume"]
     pd.testing.assert_frame_equal(part[columns].iloc[1:], full[columns].loc[part.index[1:]], check_exact=True)
+
+
+LIVE_KEY = "0x" + "44" * 32  # a wallet of its own: this trader only reads candles
+SIX_HOURS = STRATEGY.replace("    initial_cash = 50_000\n", '    initial_cash = 50_000\n    required_history_period = "6h"\n')
+
+
+def live_trader(v3, url: str, folder, strategy_text: str):
+    from pydantic import SecretStr
+
+    from trade_executor.runner.live import LiveConfig, LiveTrader
+
+    strategy = folder / "six_hours_v3.py"
+    strategy.write_text(strategy_text)
+    config = LiveConfig(
+        strategy_file=strategy, state_file=folder / "state.json", json_rpc_url=SecretStr(url), private_key=SecretStr(LIVE_KEY),
+        router="", factory="", tokens={"USDC": v3.usdc, "ETH": v3.weth}, cache_path=folder / "cache",
+        uniswap_v3_factory=v3.factory, uniswap_v3_swap_router_02=v3.swap_router02, uniswap_v3_quoter_v2=v3.quoter_v2,
+    )
+    return LiveTrader(config)
+
+
+def downloaded_candles(web3, v3, cache) -> pd.DataFrame:
+    """The candles `download` gives for the 0.3 % pool, read from block 0 to the head into ``cache``, as a backtest reads them."""
+    env = {"CACHE_PATH": str(cache), "UNISWAP_V3_FACTORY": v3.factory, "TOKEN_ETH": v3.weth, "TOKEN_USDC": v3.usdc, "CONFIRMATION_BLOCK_COUNT": "1", "JSON_RPC_URL": web3.provider.endpoint_uri}
+    result = CliRunner().invoke(app, ["download", "--exchange=uniswap-v3", "--pairs=ETH", "--reserve-currency=USDC", "--start=2000-01-01"], env=env)
+    assert result.exit_code == 0, result.output
+    store = PoolHistoryStore(cache)
+    return stored_candles(store, store.load(CHAIN, v3.pools[NARROW_POOL]), v3.weth, pd.Timedelta("1h"))[["open", "high", "low", "close", "volume", "liquidity"]]
+
+
+def assert_completed_hours_equal(live: pd.DataFrame, downloaded: pd.DataFrame) -> int:
+    """The live candles of completed hours inside the window (not its first, which may open part-way, nor the one forming) equal the download's exactly."""
+    completed = live.iloc[1:-1]
+    assert len(completed) >= 4
+    pd.testing.assert_frame_equal(completed, downloaded.loc[completed.index], check_exact=True)
+    return len(completed)
+
+
+def test_live_v3_candles_are_the_download_candles_of_the_same_hours_through_a_strict_provider_and_after_a_restart(download, web3, v3, deployer, history, tmp_path):
+    """A live v3 run reads its candles from the pool's events as `download` does (through a strict provider, no FROM_BLOCK):
+    open, high, low, close, volume and liquidity of every completed hour are the download's, also after another hour of
+    swaps and a Mint (one log query), and after a restart (the cache, then the new blocks only). Not the oracle's flat TWAP bars."""
+    snapshot = web3.provider.make_request("evm_snapshot", [])["result"]  # the module's other tests see the history as built
+    try:
+        with FaultyRpcProxy(web3.provider.endpoint_uri) as proxy:
+            proxy.limits = ProviderLimits(max_block_range=20, max_results=None, rate_limit_every=7, retry_after="0")
+            trader = live_trader(v3, proxy.url, tmp_path, SIX_HOURS)
+            candles = trader.build_universe().candles["ETH-USDC"]
+            assert proxy.limits.refused["range"] > 0 and proxy.limits.refused["rate"] > 0  # the warm-up met the limits
+            cached = trader.loader.history.cached_range(v3.pools[NARROW_POOL])
+            assert cached.first_block > 1 and cached.fee_pips == 3000  # the 6 hours needed (and the swap standing before them), not the pool's whole life
+            assert 6 <= (candles.index[-1] - candles.index[0]) / pd.Timedelta("1h") <= 8
+            assert (candles["volume"] > 0).sum() >= 4 and (candles["high"] > candles["low"]).sum() >= 4  # not TWAP bars
+            assert_completed_hours_equal(candles, downloaded_candles(web3, v3, tmp_path / "download-1"))
+
+            # Another hour: swaps and an in-range Mint; the next cycle reads the new blocks in one log query.
+            simulator = V3MarketSimulator(web3, deployer, v3)
+            manager = v3_contract(web3, "NonfungiblePositionManager", v3.position_manager)
+            for target in (Decimal("2480"), Decimal("2560"), Decimal("2520")):
+                simulator.run([target], "ETH-USDC", 0, threading.Event())
+                advance(web3, 1100)
+            deadline = web3.eth.get_block("latest")["timestamp"] + 3600
+            simulator._send(manager.functions.increaseLiquidity((v3.positions[NARROW_POOL][1], 10**17, 250 * 10**6, 0, 0, deadline)))
+            advance(web3, 3600)
+            proxy.clear()
+            again = trader.build_universe().candles["ETH-USDC"]
+            assert proxy.count("eth_getLogs") == 1
+            assert again.index[-2] >= candles.index[-1]  # the hour that was forming is complete now, and compared
+            downloaded = downloaded_candles(web3, v3, tmp_path / "download-2")
+            assert_completed_hours_equal(again, downloaded)
+
+            # A restart reads the cache, then only the blocks since.
+            cached_to = trader.loader.history.cached_range(v3.pools[NARROW_POOL]).next_block
+            advance(web3, 60)
+            proxy.clear()
+            restarted = live_trader(v3, proxy.url, tmp_path, SIX_HOURS).build_universe().candles["ETH-USDC"]
+            (query,) = [call["params"][0] for call in proxy.requests_seen if call["method"] == "eth_getLogs"]
+            assert int(query["fromBlock"], 16) == cached_to
+            assert_completed_hours_equal(restarted, downloaded)
+    finally:
+        web3.provider.make_request("evm_revert", [snapshot])

@@ -55,14 +55,18 @@ class ChainMarketDataLoader:
         route = self.routing.route(self.reserve_asset.address, base.address)
         return TradingPairIdentifier(base, self.reserve_asset, route.pools[-1], self.exchange_slug, fee)
 
-    def embedded(self, symbols: Iterable[str] = ("ETH",), *, fee=DEFAULT_LP_FEE, time_frame: pd.Timedelta | None = None, **options) -> TradingUniverse:
+    def pair_of(self, symbol: str, fee) -> TradingPairIdentifier:
+        """The pair ``data.embedded(..., fee=...)`` means by ``symbol`` (a v2 pool's fee is the exchange's, recorded as given)."""
+        return self.pair(symbol, Decimal(str(fee)) if fee is not None and not isinstance(fee, dict) else DEFAULT_LP_FEE)
+
+    def embedded(self, symbols: Iterable[str] = ("ETH",), *, fee=None, time_frame: pd.Timedelta | None = None, **options) -> TradingUniverse:
         """The pairs' pools, with candles of ``time_frame`` (the cycle's by default) from their own events."""
         frame = time_frame or self.time_frame
         if frame > self.time_frame:  # the history was sized in cycles: as many candles of the longer frame
             self.history.history_seconds = max(self.history.history_seconds, int(self._history_in_cycles * (frame / self.time_frame)))
         pairs = {}
         for symbol in symbols:
-            pair = self.pair(symbol, Decimal(str(fee)) if not isinstance(fee, dict) else DEFAULT_LP_FEE)
+            pair = self.pair_of(symbol, fee)
             pairs[pair.ticker] = pair
         pools = self.read_pools(pairs.values())
         candles = {ticker: self.history.candles(pools[ticker], pair.base.address, frame) for ticker, pair in pairs.items()}
@@ -82,15 +86,20 @@ class ChainMarketDataLoader:
         """Ticker -> pool, each pool's history brought up to the latest block (one read for all pools once warm)."""
         pools, tracked = {}, {}
         for pair in pairs:
-            route = self.routing.route(pair.quote.address, pair.base.address)
-            if route.hops != 1:
-                raise DataError(f"{pair.ticker} trades through {route.hops} pools; live candles need a direct pool.")
-            pool = pools[pair.ticker] = route.pools[0]
+            pool, base_is_token0, name = self.pool_of(pair)
+            pools[pair.ticker] = pool
             base, quote = TokenInfo(pair.base.address, pair.base.token_symbol, pair.base.decimals), TokenInfo(pair.quote.address, pair.quote.token_symbol, pair.quote.decimals)
-            base_is_token0 = self.routing.token0(pool).lower() == pair.base.address.lower()
-            tracked[pool] = (base, quote, pair.ticker) if base_is_token0 else (quote, base, pair.ticker)
+            tracked[pool] = (base, quote, name) if base_is_token0 else (quote, base, name)
         if tracked.keys() - self.history.tracked:
             self.history.track(tracked)
         else:
             self.history.refresh()
         return pools
+
+    def pool_of(self, pair: TradingPairIdentifier) -> tuple[str, bool, str]:
+        """(the pair's pool, whether its base is the pool's token0, the name its cache gets)."""
+        route = self.routing.route(pair.quote.address, pair.base.address)
+        if route.hops != 1:
+            raise DataError(f"{pair.ticker} trades through {route.hops} pools; live candles need a direct pool.")
+        pool = route.pools[0]
+        return pool, self.routing.token0(pool).lower() == pair.base.address.lower(), pair.ticker

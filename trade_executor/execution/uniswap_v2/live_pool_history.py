@@ -8,6 +8,9 @@ than CONFIRMATION_BLOCK_COUNT under the head are committed to the cache; the new
 memory only and read again next time, so a reorg never leaves a removed event in stored history.
 In memory each pool keeps the rows of the history window (and the last price before it), so a
 cycle's candles cost the same after a month of running as after an hour.
+
+A subclass reads another kind of pool with its downloader, tables, window and candles (Uniswap v3:
+execution/uniswap_v3/live_data.py ``V3LivePoolHistory``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import pyarrow.compute as pc
 from trade_executor.chain.blocks import find_block_at_or_before
 from trade_executor.chain.logs import LogReader
 from trade_executor.chain.rpc_calls import RpcCaller
-from trade_executor.execution.uniswap_v2.pool_download import SWAP_TOPIC, SYNC_TOPIC, PoolDownloader, decode_pool_log
+from trade_executor.execution.uniswap_v2.pool_download import PoolDownloader
 from trade_executor.market.pool_candles import pool_candles
 from trade_executor.market.pool_history import SCHEMAS, PoolEvents, PoolHistoryStore, PoolMetadata, TokenInfo
 
@@ -36,9 +39,15 @@ class _Pool:
     metadata: PoolMetadata  # what the cache holds (up to the confirmed head)
     tables: dict[str, pa.Table]  # the cached rows of the window, in chain order
     tail: PoolEvents  # rows of the unconfirmed newest blocks (read again next time)
+    trimmed: bool = False  # rows before the window were dropped: the history opens at its first row kept
 
 
 class LivePoolHistory:
+    """Uniswap v2 pools' Sync and Swap rows; see the module docstring."""
+
+    downloader_class = PoolDownloader
+    kinds = KINDS
+
     def __init__(self, caller: RpcCaller, store: PoolHistoryStore, chain_id: int, *, history_seconds: int, confirmations: int, from_block: int | None = None):
         """``history_seconds``: how far back a pool's history must reach; ``from_block`` overrides where a new cache starts."""
         self.caller = caller
@@ -48,7 +57,7 @@ class LivePoolHistory:
         self.confirmations = max(0, confirmations - 1)
         self.from_block = from_block
         self.reader = LogReader(caller)
-        self.downloader = PoolDownloader(caller, store, chain_id, reader=self.reader)
+        self.downloader = self.downloader_class(caller, store, chain_id, reader=self.reader)
         self.times = self.downloader.times
         self._pools: dict[str, _Pool] = {}
         self.latest: tuple[int, int] | None = None  # (block, timestamp) of the last read
@@ -76,8 +85,8 @@ class LivePoolHistory:
             opened = [*self.downloader.run(behind, head).pools, *(m for m in opened if m.next_block > head)]
         cutoff = now - self.history_seconds
         for metadata in opened:
-            tables = {kind: _window(self.store.read(metadata, kind), cutoff, kind) for kind in KINDS}
-            self._pools[metadata.pool.lower()] = _Pool(metadata, tables, PoolEvents())
+            tables, trimmed = self.window({kind: self.store.read(metadata, kind) for kind in self.kinds}, cutoff)
+            self._pools[metadata.pool.lower()] = _Pool(metadata, tables, PoolEvents(), trimmed)
         self.refresh()
         self.requests_at_warm_up = self.caller.requests_made - before
 
@@ -90,7 +99,7 @@ class LivePoolHistory:
         head = max(0, latest - self.confirmations)
         first = min(p.metadata.next_block for p in self._pools.values())
         fresh = {address: PoolEvents() for address in self._pools}
-        for chunk in self.reader.read([p.metadata.pool for p in self._pools.values()], [[SYNC_TOPIC, SWAP_TOPIC]], first, latest):
+        for chunk in self.reader.read([p.metadata.pool for p in self._pools.values()], [list(self.downloader.topics)], first, latest):
             stamps = {int(log["blockNumber"], 16) if isinstance(log["blockNumber"], str) else log["blockNumber"]: log.get("blockTimestamp") for log in chunk.logs}
             missing = [block for block, stamp in stamps.items() if stamp is None]
             known = self.times.many(missing) if missing else {}
@@ -100,28 +109,34 @@ class LivePoolHistory:
                 if pool is None or block < pool.metadata.next_block:
                     continue
                 stamp = stamps[block]
-                decode_pool_log(log, fresh[log["address"].lower()], known.get(block) if stamp is None else int(stamp, 16) if isinstance(stamp, str) else stamp)
+                self.downloader.decode_log(log, fresh[log["address"].lower()], known.get(block) if stamp is None else int(stamp, 16) if isinstance(stamp, str) else stamp)
         head_time, head_hash = (self.times(head), self.times.hash_of(head)) if head <= latest else (now, None)
         cutoff = now - self.history_seconds
         for address, pool in self._pools.items():
-            confirmed, tail = _split(fresh[address], head)
+            confirmed, tail = _split(fresh[address], head, self.kinds)
             if pool.metadata.next_block <= head:
                 pool.metadata = self.store.commit(pool.metadata, confirmed, head + 1, head_time, head_hash)
-                for kind in KINDS:
-                    added = getattr(confirmed, kind)
-                    if added["block"]:
-                        pool.tables[kind] = _window(pa.concat_tables([pool.tables[kind], pa.table(added, schema=SCHEMAS[kind])]), cutoff, kind)
+                if any(getattr(confirmed, kind)["block"] for kind in self.kinds):
+                    tables = {kind: _concat(pool.tables[kind], getattr(confirmed, kind), kind) for kind in self.kinds}
+                    pool.tables, trimmed = self.window(tables, cutoff)
+                    pool.trimmed = pool.trimmed or trimmed
             pool.tail = tail
 
     def candles(self, pool: str, base: str, time_frame: pd.Timedelta) -> pd.DataFrame:
         """The pool's candles over the window, up to the latest block read (the newest candle is still forming)."""
         state = self._pools[pool.lower()]
-        tables = {}
-        for kind in KINDS:
-            tail = getattr(state.tail, kind)
-            tables[kind] = pa.concat_tables([state.tables[kind], pa.table(tail, schema=SCHEMAS[kind])]) if tail["block"] else state.tables[kind]
+        tables = {kind: _concat(state.tables[kind], getattr(state.tail, kind), kind) for kind in self.kinds}
         metadata = replace(state.metadata, last_timestamp=self.latest[1] if self.latest else state.metadata.last_timestamp)
+        return self.pool_candles(metadata, tables, base, time_frame, trimmed=state.trimmed)
+
+    def pool_candles(self, metadata: PoolMetadata, tables: dict[str, pa.Table], base: str, time_frame: pd.Timedelta, *, trimmed: bool) -> pd.DataFrame:
+        """Candles of the rows kept, as a backtest on downloaded data builds them (``trimmed``: earlier rows were dropped)."""
         return pool_candles(metadata, tables["sync"], tables["swap"], base, time_frame)
+
+    def window(self, tables: dict[str, pa.Table], cutoff: int) -> tuple[dict[str, pa.Table], bool]:
+        """The rows to keep in memory for a window opening at ``cutoff``, and whether any were dropped."""
+        kept = {kind: _window(table, cutoff, kind) for kind, table in tables.items()}
+        return kept, any(kept[kind].num_rows < table.num_rows for kind, table in tables.items())
 
     @property
     def tracked(self) -> set[str]:
@@ -145,10 +160,15 @@ class LivePoolHistory:
         return 0 if before is None else before
 
 
-def _split(events: PoolEvents, head: int) -> tuple[PoolEvents, PoolEvents]:
+def _concat(table: pa.Table, rows: dict[str, list], kind: str) -> pa.Table:
+    """``table`` with ``rows`` (columns of Python values) after it."""
+    return pa.concat_tables([table, pa.table(rows, schema=SCHEMAS[kind])]) if rows["block"] else table
+
+
+def _split(events: PoolEvents, head: int, kinds: tuple[str, ...] = KINDS) -> tuple[PoolEvents, PoolEvents]:
     """(rows of blocks up to ``head``, rows after it)."""
     confirmed, tail = PoolEvents(), PoolEvents()
-    for kind in KINDS:
+    for kind in kinds:
         columns = getattr(events, kind)
         for row in zip(*columns.values(), strict=True):
             (confirmed if row[0] <= head else tail).add(kind, *row)
