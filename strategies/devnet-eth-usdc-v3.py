@@ -1,9 +1,9 @@
 """ETH/USDC SMA crossover for the local devnet on its Uniswap v3 pool (0.3% tier): 15-second cycles.
 
 Run `trade-executor devnet --exchange=uniswap-v3 --market-simulator` first; its v2 and v3 pools
-follow the embedded ETH/USD closes, one hourly close every few seconds. Live candles are the v3
-pool oracle's mean price per candle, so this module is for live demos; backtest and replay
-strategies/eth-usd-sma-v3.py (an SMA crossover on hourly data) instead.
+follow the embedded ETH/USD closes, one hourly close every few seconds. Live candles are built from
+the pool's own events (15-second candles here), so this module is for live demos; backtest and
+replay strategies/eth-usd-sma-v3.py (an SMA crossover on hourly data) instead.
 """
 
 import math
