@@ -58,7 +58,8 @@ def check_wallet(strategy_file: StrategyFile, state_file: StateFile = None, json
     for label, model in (("Execution model", trader.execution), ("Routing model", trader.routing), ("Token pricing model", trader.pricing), ("Position valuation model", trader.valuation)):
         typer.echo(f"   {label} is {type(model).__module__}.{type(model).__name__}")
     typer.echo("Routing details")
-    typer.echo(f"    Factory {trader.routing.factory.address} uses router {trader.routing.router.address}")
+    for venue in trader.venue.exchange_venues():  # a mixed universe: each exchange's venue
+        typer.echo(f"    Factory {venue.routing.factory.address} uses router {venue.routing.router.address}")
     typer.echo(f"    Routed reserve asset is {reserve.token_symbol} at {reserve.address}")
     universe = trader.build_universe()
     for line in route_lines(trader, universe):
@@ -74,13 +75,15 @@ def route_lines(trader, universe) -> list[str]:
     reserve = trader.reserve
     symbols = {Web3.to_checksum_address(address): symbol for symbol, address in trader.config.tokens.items()}
     symbols.update({reserve.address: reserve.token_symbol, **{p.base.address: p.base.token_symbol for p in universe.pairs.values()}})
-    if is_concentrated_liquidity(trader.strategy.exchange_slug):
-        from trade_executor.execution.uniswap_v3.pool_report import pool_lines
-
-        return [line for pair in universe.pairs.values() for line in pool_lines(trader.routing, pair, trader.pricing.buy_route(pair), symbols)]
     lines = []
     for pair in universe.pairs.values():
-        route = trader.routing.route(reserve.address, pair.base.address)
+        venue = trader.venue.venue_for(pair)  # the pair's exchange's venue (a mixed universe has one per exchange)
+        if is_concentrated_liquidity(pair.exchange_slug):
+            from trade_executor.execution.uniswap_v3.pool_report import pool_lines
+
+            lines += pool_lines(venue.routing, pair, venue.pricing.buy_route(pair), symbols)
+            continue
+        route = venue.routing.route(reserve.address, pair.base.address)
         lines.append(f"{pair.ticker}: {route.describe(symbols)} via pool(s) {', '.join(route.pools)}")
     return lines
 

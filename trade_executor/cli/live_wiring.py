@@ -79,6 +79,7 @@ def build_live_trader(
     from trade_executor.execution.uniswap_v2.recovery import UnresolvedPolicy
     from trade_executor.market.fee_tiers import is_concentrated_liquidity
     from trade_executor.runner.live import LiveConfig, LiveTrader
+    from trade_executor.runner.mixed_venue import universe_exchanges
     from trade_executor.state.ownership import PAPER
     from trade_executor.strategy.module import load_strategy_module
 
@@ -90,7 +91,9 @@ def build_live_trader(
 
     check_execution_type(None if paper else execution_type, strategy.exchange_slug)
     v3 = v3_addresses(settings)
-    exchange = (("UNISWAP_V3_FACTORY", v3["uniswap_v3_factory"]), ("UNISWAP_V3_SWAP_ROUTER_02", v3["uniswap_v3_swap_router_02"])) if is_concentrated_liquidity(strategy.exchange_slug) else (("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory))
+    kinds = {is_concentrated_liquidity(slug) for slug in universe_exchanges(strategy).values()} or {is_concentrated_liquidity(strategy.exchange_slug)}
+    exchange = (("UNISWAP_V3_FACTORY", v3["uniswap_v3_factory"]), ("UNISWAP_V3_SWAP_ROUTER_02", v3["uniswap_v3_swap_router_02"])) if True in kinds else ()
+    exchange += (("UNISWAP_V2_ROUTER", router), ("UNISWAP_V2_FACTORY", factory)) if False in kinds else ()  # a mixed universe needs both
     needed = exchange if paper else (("PRIVATE_KEY (or KEYSTORE_FILE)", private_key or keystore_file), *exchange)
     missing = [name for name, value in needed if not value]
     if missing:

@@ -128,7 +128,7 @@ class MarketDataLoader:
         time_frame = infer_time_frame(next(iter(candles.values())))
         if forward_fill:
             candles = {t: forward_fill_candles(f, time_frame) for t, f in candles.items()}
-        pairs = {t: self._pair(t, fee, _exchange_for(exchange, t, self.exchange_slug), base_decimals) for t in candles}
+        pairs = {t: self._pair(t, fee, exchange_for(exchange, t, self.exchange_slug), base_decimals) for t in candles}
         stop_loss = None
         stop_loss_tf = None
         if stop_loss_frames:
@@ -164,7 +164,8 @@ class MarketDataLoader:
         return path if path.is_absolute() else self.base_path / path
 
 
-def _exchange_for(exchange: str | dict[str, str] | None, ticker: str, default: str) -> str:
+def exchange_for(exchange: str | dict[str, str] | None, ticker: str, default: str) -> str:
+    """The exchange ``exchange=`` gives the pair (by ticker or base symbol; one slug for all), else ``default``."""
     if isinstance(exchange, dict):
         return str(exchange.get(ticker, exchange.get(ticker.split("-")[0], default)))
     return str(exchange) if exchange else default

@@ -1,7 +1,7 @@
 """Replay checkpoints: the chain and the live state saved together, so a killed replay resumes.
 
 A checkpoint is a folder holding the anvil state dump, a copy of the live state file, the
-deployment's addresses and the next cycle to run. It is written in full, then a ``latest``
+exchanges' addresses (v2, v3 or both) and the next cycle to run. It is written in full, then a ``latest``
 pointer is replaced atomically: a kill at any moment leaves the previous checkpoint usable,
 and the chain and the live state in it always belong together.
 """
@@ -12,10 +12,9 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 
-from trade_executor.devnet.deploy import DevnetDeployment
+from trade_executor.replay.venues import ReplayDeployment
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -28,29 +27,28 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 class Checkpoints:
-    def __init__(self, folder: Path, identity: dict, deployment_type: type = DevnetDeployment):
+    def __init__(self, folder: Path, identity: dict):
         self.folder = folder
         self.identity = identity  # strategy file, start, end: a checkpoint of another replay is never used
-        self.deployment_type = deployment_type  # DevnetDeployment (v2) or DevnetV3Deployment
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def save(self, next_cycle: int, chain_dump: str, live_state: Path, deployment) -> None:
+    def save(self, next_cycle: int, chain_dump: str, live_state: Path, deployment: ReplayDeployment) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"cycle-{next_cycle:07d}"
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir()
         (target / "chain.hex").write_text(chain_dump)
         shutil.copyfile(live_state, target / "live-state.json")
-        (target / "deployment.json").write_text(json.dumps(asdict(deployment)))
+        (target / "deployment.json").write_text(json.dumps(deployment.as_dict()))
         (target / "progress.json").write_text(json.dumps({"next_cycle": next_cycle, **self.identity}))
         _write_atomically(self.folder / "latest", target.name.encode())
         for old in self.folder.glob("cycle-*"):
             if old.name != target.name:
                 shutil.rmtree(old, ignore_errors=True)
 
-    def load(self) -> tuple[int, str, Path, object] | None:
+    def load(self) -> tuple[int, str, Path, ReplayDeployment] | None:
         pointer = self.folder / "latest"
         if not pointer.exists():
             return None
@@ -58,5 +56,5 @@ class Checkpoints:
         progress = json.loads((target / "progress.json").read_text())
         if {k: progress.get(k) for k in self.identity} != self.identity:
             return None
-        deployment = self.deployment_type(**json.loads((target / "deployment.json").read_text()))
+        deployment = ReplayDeployment.from_dict(json.loads((target / "deployment.json").read_text()))
         return progress["next_cycle"], (target / "chain.hex").read_text(), target / "live-state.json", deployment

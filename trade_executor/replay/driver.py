@@ -1,8 +1,10 @@
 """The replay: the backtest, then the same history traded live on anvil, then both side by side.
 
 For each cycle T of the backtest: the chain's clock is set to T, each pool is moved to the
-historical price at T by an arbitrage swap and its reserves set to the backtest's pool model,
-then the real live cycle runs (live models, hot wallet, router, receipts, state store).
+historical price at T by an arbitrage swap and its reserves set to the backtest's pool model (a
+v3 pool: a swap to the exact sqrt price), then the real live cycle runs (live models, hot wallet,
+router, receipts, state store). Each pair is on its own exchange's pools (venues.py): a universe
+mixing v2 and v3 pairs gets both exchanges on the one chain, and the live trader both venues.
 Between cycles each stop-loss candle is replayed as a price path (through the open when it is
 beyond a level, the stop level, the low, the take-profit level, the high) with the live
 trigger check at each point, as the backtest reads the candle's high and low.
@@ -17,7 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -26,15 +27,13 @@ from pydantic import SecretStr
 from trade_executor.chain.connection import create_web3
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEYS, Anvil
-from trade_executor.devnet.deploy import DevnetDeployment, deploy_uniswap_v2
-from trade_executor.devnet.deploy_v3 import DevnetV3Deployment, deploy_uniswap_v3
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.fill_models import CONCENTRATED_LIQUIDITY
 from trade_executor.market.fee_tiers import is_concentrated_liquidity
+from trade_executor.market.universe import TradingUniverse
 from trade_executor.replay.checkpoint import Checkpoints
-from trade_executor.replay.data import ReplayDataLoader, onchain_universe
-from trade_executor.replay.pools import PoolSetter
-from trade_executor.replay.pools_v3 import V3PoolSetter, fee_pips, pool_keys
+from trade_executor.replay.data import ReplayDataLoader
+from trade_executor.replay.venues import PoolSetters, deploy_venues, on_chain, v3_tickers
 from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
 from trade_executor.runner.live import LiveConfig, LiveTrader
 from trade_executor.state import State
@@ -112,13 +111,20 @@ class ReplayResult:
     pool_moves: int
 
 
-def backtest_variant(strategy: StrategyModule) -> StrategyModule:
-    """The strategy as the replay backtests it: its pools' own maths (x*y=k, or v3's), gas priced as on the replay chain."""
+def backtest_variant(strategy: StrategyModule, universe: TradingUniverse | None = None) -> StrategyModule:
+    """The strategy as the replay backtests it: its pools' own maths (x*y=k, or v3's), gas priced as on the replay chain.
+
+    A universe that mixes v2 and v3 pairs fills each with its own pool's maths (on_chain in venues.py sets the model) and is
+    charged one gas figure per swap, between the two venues' (the backtest's gas model has one).
+    """
     values = strategy.parameters.as_dict()
-    if is_concentrated_liquidity(strategy.exchange_slug):
+    kinds = {is_concentrated_liquidity(p.exchange_slug) for p in universe.pairs.values()} if universe is not None else {is_concentrated_liquidity(strategy.exchange_slug)}
+    if kinds == {True}:
         values.update(fill_model=CONCENTRATED_LIQUIDITY, gas_units_per_swap=V3_SWAP_GAS_UNITS, gas_price_gwei=TIP_GWEI)
-    else:
+    elif kinds == {False}:
         values.update(fill_model="constant_product", gas_units_per_swap=SWAP_GAS_UNITS, gas_price_gwei=TIP_GWEI)
+    else:
+        values.update(fill_model="constant_product", gas_units_per_swap=(SWAP_GAS_UNITS + V3_SWAP_GAS_UNITS) // 2, gas_price_gwei=TIP_GWEI)
     return replace(strategy, parameters=StrategyParameters(values))
 
 
@@ -129,29 +135,13 @@ def run_replay(options: ReplayOptions) -> ReplayResult:
         return _run_replay(options)
 
 
-def _on_chain(v3: bool, web3, deployer: HotWallet, deployment, universe, decimals: dict, run: BacktestRun):
-    """(the live side's universe, its venue settings, the v3 pool setter or None, the v3 backtest or None).
-
-    On v3 pools the backtest runs here: it fills with the deployed pools' own liquidity (their tick tables)."""
-    if not v3:
-        live_universe = onchain_universe(universe, deployment.tokens, deployment.pairs, ANVIL_CHAIN_ID, decimals)
-        return live_universe, {"router": deployment.router, "factory": deployment.factory}, None, None
-    live_universe = onchain_universe(universe, deployment.tokens, {t: deployment.pools[k] for t, k in pool_keys(universe).items()}, ANVIL_CHAIN_ID, decimals)
-    pools = V3PoolSetter(web3, deployer, deployment, pool_keys(universe))
-    run.execution.fill_model = pools.fill_model(universe, live_universe)
-    venue_options = {
-        "router": "", "factory": "", "uniswap_v3_factory": deployment.factory,
-        "uniswap_v3_swap_router_02": deployment.swap_router02, "uniswap_v3_quoter_v2": deployment.quoter_v2,
-    }
-    return live_universe, venue_options, pools, run.run()
-
-
 def _run_replay(options: ReplayOptions) -> ReplayResult:
     started = time.monotonic()
-    strategy = backtest_variant(load_strategy_module(options.strategy_file))
+    strategy = load_strategy_module(options.strategy_file)
     context = ExecutionContext(ExecutionMode.backtesting, strategy.engine_version)
     backtest_options = BacktestOptions(start=options.start, end=options.end)
     universe = build_universe(strategy, backtest_options, context)
+    strategy = backtest_variant(strategy, universe)
     run = BacktestRun(strategy, universe, backtest_options)
     constant = getattr(run.execution.fill_model, "liquidity_usd", None)
 
@@ -162,16 +152,15 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
             raise ConfigurationError("The replay needs each pool's liquidity: set Parameters.pool_liquidity_usd or give the candles a liquidity column.")
         return value
 
-    v3 = is_concentrated_liquidity(strategy.exchange_slug)
+    v3 = bool(v3_tickers(universe))
     run.pricing.cursor = 0
     first_liquidity = liquidity(next(iter(universe.pairs.values())))
-    backtest = None if v3 else run.run()  # on v3 pools the backtest fills with the deployed pools' liquidity: after the deployment
+    backtest = None if v3 else run.run()  # v3 pools' backtest fills with the deployed pools' liquidity: after the deployment
     decimals = {p.base.token_symbol: p.base.decimals for p in universe.pairs.values()}  # the chain's tokens as the backtest counts them
     first = run.timestamps[0]
     checkpoints = Checkpoints(
         options.state_file.with_name(options.state_file.name + ".replay"),
         {"strategy_file": str(options.strategy_file), "start": str(run.timestamps[0]), "end": str(run.timestamps[-1])},
-        DevnetV3Deployment if v3 else DevnetDeployment,
     )
     resumed = checkpoints.load() if options.resume else None
     if resumed is None:
@@ -191,14 +180,15 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
         else:
             start_cycle = 0
             prices = {p.base.token_symbol: run.pricing.get_last_known_price(p) for p in universe.pairs.values()}
-            deploy = partial(_deploy_v3, universe=universe) if v3 else deploy_uniswap_v2
-            deployment = deploy(
-                web3, deployer, prices=prices, liquidity_usd=first_liquidity,
+            deployment = deploy_venues(
+                web3, deployer, universe, prices=prices, liquidity_usd=first_liquidity,
                 fund_address=HotWallet(HOT_WALLET_KEY).address, fund_usdc=strategy.parameters.initial_cash, fund_native=Decimal(1_000),
                 decimals=decimals,
             )
-        live_universe, venue_options, pools, v3_backtest = _on_chain(v3, web3, deployer, deployment, universe, decimals, run)
-        backtest = backtest or v3_backtest
+        live_universe, venue_options, pools, fill_model = on_chain(web3, deployer, deployment, universe, decimals, run.execution.fill_model)
+        if fill_model is not None:
+            run.execution.fill_model = fill_model
+        backtest = backtest or run.run()
         now = [run.timestamps[start_cycle]]
         config = LiveConfig(
             strategy_file=options.strategy_file, state_file=options.state_file, json_rpc_url=SecretStr(anvil.url),
@@ -209,8 +199,6 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
         trader.state.live.rehearsal = REPLAY  # before the first save: this file is never taken for a real live state
         trader.pricing = _GapAware(trader.pricing, run)
         trader.recover()
-        if not v3:
-            pools = PoolSetter(web3, deployer, deployment, decimals)
         last = len(run.timestamps) - 1
         for i in range(start_cycle, len(run.timestamps)):
             timestamp = run.timestamps[i]
@@ -236,11 +224,6 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
     return ReplayResult(backtest.state, live_state, comparison, len(run.timestamps), time.monotonic() - started, pools.swaps)
 
 
-def _deploy_v3(web3, deployer, *, universe, **kwargs) -> DevnetV3Deployment:
-    """Uniswap v3 with a pool per base token at each fee tier the universe trades, full-range and concentrated positions."""
-    return deploy_uniswap_v3(web3, deployer, fees=tuple(sorted({fee_pips(p) for p in universe.pairs.values()})), **kwargs)
-
-
 def _unix(timestamp: datetime.datetime) -> float:
     return timestamp.replace(tzinfo=datetime.UTC).timestamp()
 
@@ -259,7 +242,7 @@ class _GapAware:
         return self._pricing.get_liquidity(pair)
 
 
-def _replay_triggers(run: BacktestRun, i: int, trader: LiveTrader, pools: PoolSetter, liquidity, anvil: Anvil, now: list) -> None:
+def _replay_triggers(run: BacktestRun, i: int, trader: LiveTrader, pools: PoolSetters, liquidity, anvil: Anvil, now: list) -> None:
     step = run.universe.get_effective_stop_loss_time_frame().to_pytimedelta()
     tickers = {p.pair.ticker for p in trader.state.portfolio.open_positions.values() if p.stop_loss is not None or p.take_profit is not None}
     for ticker in tickers:

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from web3 import Web3
 
+from trade_executor.chain.transactions import TransactionBuilder
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.deploy_v3 import UNISWAP_V3, DevnetV3Deployment, load_v3_artifact, pool_key
 from trade_executor.devnet.market_simulator_v3 import V3MarketSimulator
@@ -23,7 +24,7 @@ from trade_executor.errors import ConfigurationError
 from trade_executor.execution.fill_models import Fill
 from trade_executor.execution.uniswap_v3_fill import ConcentratedLiquidityFillModel
 from trade_executor.identifiers import TradingPairIdentifier
-from trade_executor.market.fee_tiers import PIPS
+from trade_executor.market.fee_tiers import PIPS, is_concentrated_liquidity
 from trade_executor.market.universe import TradingUniverse
 
 
@@ -32,16 +33,17 @@ def fee_pips(pair: TradingPairIdentifier) -> int:
 
 
 def pool_keys(universe: TradingUniverse) -> dict[str, str]:
-    """Ticker -> the devnet's pool key ("ETH-USDC" at 0.05% -> "ETH-USDC-0.05%")."""
-    return {ticker: pool_key(pair.base.token_symbol, fee_pips(pair)) for ticker, pair in universe.pairs.items()}
+    """Ticker -> the devnet's pool key ("ETH-USDC" at 0.05% -> "ETH-USDC-0.05%"), for the universe's v3 pairs."""
+    return {ticker: pool_key(pair.base.token_symbol, fee_pips(pair)) for ticker, pair in universe.pairs.items() if is_concentrated_liquidity(pair.exchange_slug)}
 
 
 class V3PoolSetter:
     """Moves the replay's v3 pools; reads their liquidity for the backtest."""
 
-    def __init__(self, web3: Web3, deployer: HotWallet, deployment: DevnetV3Deployment, keys: dict[str, str]):
+    def __init__(self, web3: Web3, deployer: HotWallet, deployment: DevnetV3Deployment, keys: dict[str, str], builder: TransactionBuilder | None = None):
+        """``builder``: the deployer's, when another setter (the v2 pools' of a mixed universe) signs with it too."""
         self.web3, self.deployment, self.keys = web3, deployment, keys
-        self.simulator = V3MarketSimulator(web3, deployer, deployment, budget_multiple=20)
+        self.simulator = V3MarketSimulator(web3, deployer, deployment, budget_multiple=20, builder=builder)
         self.simulator.close_enough = 0  # exactly the backtest's sqrt price, however close the pool already is
         self._manager = web3.eth.contract(address=deployment.position_manager, abi=load_v3_artifact(UNISWAP_V3, "NonfungiblePositionManager")["abi"])
         self.swaps = 0
@@ -72,7 +74,7 @@ class V3PoolSetter:
 
     def fill_model(self, backtest: TradingUniverse, onchain: TradingUniverse) -> PoolFillModel:
         models = {}
-        for ticker in backtest.pairs:
+        for ticker in self.keys:  # the v3 pairs (a mixed universe's v2 pairs fill with x*y=k)
             spacing, table = self.liquidity_net(ticker)
             pair = onchain.pairs[ticker]
             models[ticker] = (pair, ConcentratedLiquidityFillModel(fee_pips(pair), tick_spacing=spacing, liquidity_net=table, pairs=[pair]))

@@ -1,6 +1,6 @@
 """The live trader: the same strategy module and cycle as a backtest, with live models plugged in.
 
-Plugs a venue (runner/venue.py: a hot wallet on Uniswap v2, or paper fills on the same pools)
+Plugs a venue (runner/venue.py: a hot wallet on Uniswap v2 or v3, both for a mixed universe, or paper fills on the same pools)
 into the one tick cycle, keeps the state file up to date at every step that must survive a
 crash, and schedules cycles and the stop-loss checks between them.
 """
@@ -169,7 +169,7 @@ class LiveTrader:
 
     def observe_pools(self, pairs) -> None:
         """One batch read of every pool the pairs trade through: a TWAP reading, and the spot for this pass."""
-        self.venue.observe_pools([pool for pair in pairs for pool in self.live_pricing.buy_route(pair).pools])
+        self.venue.observe_pairs(pairs)
 
     def check_gas(self) -> Decimal | None:
         balance = self.venue.treasury.check_gas()

@@ -85,6 +85,18 @@ class LiveVenue:
             readings = read_pools(self.web3, list(dict.fromkeys(pools)), block if block == "latest" else hex(block))[1] if pools else {}
         self.routing.use_snapshot({pool: (r.reserve0, r.reserve1) for pool, r in readings.items()})
 
+    def observe_pairs(self, pairs) -> None:
+        """``observe_pools`` of every pool the pairs trade through (a venue of several exchanges reads each pair on its own)."""
+        self.observe_pools([pool for pair in pairs for pool in self.pricing.buy_route(pair).pools])
+
+    def venue_for(self, pair) -> LiveVenue:
+        """The venue that trades ``pair``: this one (a mixed universe's venue answers per pair: runner/mixed_venue.py)."""
+        return self
+
+    def exchange_venues(self) -> list[LiveVenue]:
+        """One venue per exchange traded: this one (a mixed universe's venue: one per exchange)."""
+        return [self]
+
     def native_price(self) -> Decimal | None:
         """Price of the gas token in the reserve currency, from the reserve/WETH pool; the router's WETH is asked once."""
         weth = getattr(self, "_weth", None)
@@ -128,6 +140,11 @@ def build_venue(config, strategy: StrategyModule, save: Callable[[], None], load
     from trade_executor.market.fee_tiers import is_concentrated_liquidity
 
     check_execution_type(config.execution_type, strategy.exchange_slug)
+    from trade_executor.runner.mixed_venue import mixed_venue, universe_exchanges
+
+    exchanges = universe_exchanges(strategy)
+    if len(set(exchanges.values())) > 1:  # pairs on several exchanges: each trades on its own exchange's venue
+        return mixed_venue(config, strategy, save, loader, exchanges)
     if config.execution_type == PAPER:
         from trade_executor.runner.paper_venue import paper_venue
 

@@ -137,6 +137,10 @@ class UniswapV2ExecutionModel:
     def wallet(self) -> str:
         return self.builder.wallet.address
 
+    def model_for(self, trade: TradeExecution) -> UniswapV2ExecutionModel:
+        """The model that settles ``trade`` (recovery.py asks): this one; a wallet on several venues answers per pair (runner/mixed_venue.py)."""
+        return self
+
     def execute_trades(self, timestamp: datetime.datetime, state: State, trades: list[TradeExecution]) -> None:
         for trade in sorted(trades, key=lambda t: t.planned_quantity > 0):
             try:

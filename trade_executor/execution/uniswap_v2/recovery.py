@@ -44,12 +44,15 @@ def highest_nonce(state: State, address: str) -> int | None:
 
 
 def recover(state: State, execution: UniswapV2ExecutionModel, policy: UnresolvedPolicy = UnresolvedPolicy.rebroadcast) -> list[str]:
-    """Resolve every pending trade; return one line per trade saying what was done."""
+    """Resolve every pending trade; return one line per trade saying what was done.
+
+    ``execution.model_for(trade)`` settles each (the model of the trade's venue, when one wallet trades on several).
+    """
     execution.builder.nonces.sync(highest_nonce(state, execution.wallet))
     report = []
     for trade in pending_trades(state):
         try:
-            report.append(_resolve(state, execution, trade, policy))
+            report.append(_resolve(state, execution.model_for(trade), trade, policy))
         except TransactionUnresolved as e:
             report.append(f"trade #{trade.trade_id}: still unresolved ({e})")
     return report
@@ -67,7 +70,7 @@ def settle_mined(state: State, execution: UniswapV2ExecutionModel, head: int) ->
             continue
         receipt = find_receipt(execution.web3, trade.blockchain_transactions[-1].tx_hash)
         if receipt is not None and receipt["blockNumber"] <= head:
-            execution.settle(state, trade, receipt)
+            execution.model_for(trade).settle(state, trade, receipt)
             settled.append(trade)
     return settled
 
