@@ -1,8 +1,8 @@
 """Fixture strategy for the v3 replay of two pairs in pools of different fee tiers: ETH at 0.05%, BTC at 0.3%.
 
-The momentum rotation of strategies/eth-btc-momentum-mixed.py (its Parameters, indicators and
-decisions, loaded from that file), with both pairs on Uniswap v3: the mixed example with BTC moved
-from Uniswap v2 to the v3 pool of the 0.3% tier.
+The momentum rotation of strategies/eth-btc-momentum.py (its Parameters, indicators and decisions,
+loaded from that file), with both pairs on Uniswap v3: the mixed example
+(strategies/eth-btc-momentum-mixed.py) with BTC moved from Uniswap v2 to the v3 pool of the 0.3% tier.
 """
 
 from pathlib import Path
@@ -16,7 +16,7 @@ chain_id = ChainId.ethereum
 exchange = "uniswap-v3"
 reserve_currency = "USDC"
 
-_EXAMPLE = load_strategy_module(Path(__file__).resolve().parents[2] / "strategies" / "eth-btc-momentum-mixed.py").module
+_EXAMPLE = load_strategy_module(Path(__file__).resolve().parents[2] / "strategies" / "eth-btc-momentum.py").module
 Parameters = _EXAMPLE.Parameters
 create_indicators = _EXAMPLE.create_indicators
 decide_trades = _EXAMPLE.decide_trades
