@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 OUT_DIR="${1:-trade_executor/devnet/artifacts}"
 SOLCJS=node_modules/.bin/solcjs
-CONTRACTS=(MintableERC20 SwapChurner)
+CONTRACTS=(MintableERC20 SwapChurner PancakeV3PoolDeployer DevnetSmartRouter DevnetPancakeV3Minter)
 EVM_VERSION=paris   # no PUSH0/MCOPY: deploys on any EVM chain or node, old or new
 OPTIMIZER_RUNS=200
 

@@ -1,4 +1,4 @@
-"""`devnet`: a local chain with Uniswap v2 (and v3 with --exchange=uniswap-v3), priced pools and a funded hot wallet, until Ctrl-C."""
+"""`devnet`: a local chain with Uniswap v2 (and Uniswap v3 or PancakeSwap v3 with --exchange), priced pools and a funded hot wallet, until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ MarketSimulatorFlag = Annotated[
 class DevnetExchange(StrEnum):
     uniswap_v2 = "uniswap-v2"
     uniswap_v3 = "uniswap-v3"
+    pancakeswap_v3 = "pancakeswap-v3"
 
 
 Exchange = Annotated[
@@ -67,7 +68,11 @@ Exchange = Annotated[
         envvar="DEVNET_EXCHANGE",
         show_envvar=True,
         case_sensitive=False,
-        help="uniswap-v2: Uniswap v2 only. uniswap-v3: also Uniswap v3 (factory, position manager, SwapRouter02, QuoterV2) with a 0.3% pool per pair on the same tokens.",
+        help=(
+            "uniswap-v2: Uniswap v2 only. uniswap-v3: also Uniswap v3 (factory, position manager, SwapRouter02, QuoterV2) with a 0.3% pool per pair "
+            "on the same tokens. pancakeswap-v3: also PancakeSwap v3 (its factory and pools; devnet stand-ins of its pool deployer, SmartRouter "
+            "and position manager) with a 0.25% pool per pair."
+        ),
     ),
 ]
 SimulatorInterval = Annotated[
@@ -89,7 +94,7 @@ def devnet(
     exchange: Exchange = DevnetExchange.uniswap_v2,
     log_level: LogLevelOption = LogLevel.info,
 ) -> None:
-    """Run a local chain (anvil) with Uniswap v2 (and v3 with --exchange=uniswap-v3), priced pools and a funded hot wallet, until Ctrl-C."""
+    """Run a local chain (anvil) with Uniswap v2 (and Uniswap v3 or PancakeSwap v3 with --exchange), priced pools and a funded hot wallet, until Ctrl-C."""
     setup_logging(log_level.value)
     from web3 import Web3
 

@@ -73,9 +73,14 @@ def load_uniswap_artifact(name: str) -> dict:
 
 
 @cache
+def load_devnet_artifact(name: str) -> dict:
+    """The committed build of one of the devnet's own contracts, contracts/NAME.sol (scripts/build-contracts.sh)."""
+    return json.loads(files("trade_executor.devnet.artifacts").joinpath(f"{name}.json").read_text())
+
+
 def load_token_artifact() -> dict:
-    """The committed MintableERC20 build (scripts/build-contracts.sh)."""
-    return json.loads(files("trade_executor.devnet.artifacts").joinpath("MintableERC20.json").read_text())
+    """The committed MintableERC20 build."""
+    return load_devnet_artifact("MintableERC20")
 
 
 def base_decimals(symbol: str) -> int:

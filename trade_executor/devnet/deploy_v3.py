@@ -10,7 +10,7 @@ the same chain already made, so SwapRouter02 routes through both versions' pools
 
 Forks (PancakeSwap v3 and others) differ in the artifacts, the fee tiers and the contract that
 deploys pools (PancakeSwap has a separate PoolDeployer) with its own init code hash: that is
-``V3Exchange``. Only Uniswap v3 is defined here; a fork is one more ``V3Exchange`` value.
+``V3Exchange``. PancakeSwap v3's value and deployment are in deploy_pancake_v3.py.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from trade_executor.devnet.deploy import (
     _check_prices,
     base_decimals,
     fund_hot_wallet,
+    load_devnet_artifact,
     load_token_artifact,
     load_uniswap_artifact,
 )
@@ -60,12 +61,22 @@ class V3Exchange:
     ``fee_tiers``: fee in hundredths of a basis point -> tick spacing, as the factory enables them.
     A fork whose pools are created by a separate deployer contract (PancakeSwap v3's PoolDeployer)
     computes pool addresses from that deployer: ``DevnetV3Deployment.pool_deployer``.
+    ``devnet_artifacts``: contract name -> one of the devnet's own contracts (contracts/*.sol, built into
+    trade_executor/devnet/artifacts), standing in for a contract the exchange does not publish on npm.
+    ``contracts``: (variable, label, DevnetV3Deployment field) of the contracts the .env file and the console name.
     """
 
     name: str
     artifacts: Mapping[str, str]
     pool_init_code_hash: str
     fee_tiers: Mapping[int, int]
+    devnet_artifacts: Mapping[str, str] = field(default_factory=dict)
+    contracts: tuple[tuple[str, str, str], ...] = (
+        ("UNISWAP_V3_FACTORY", "Uniswap v3 factory", "factory"),
+        ("UNISWAP_V3_POSITION_MANAGER", "Position manager", "position_manager"),
+        ("UNISWAP_V3_SWAP_ROUTER_02", "SwapRouter02", "swap_router02"),
+        ("UNISWAP_V3_QUOTER_V2", "QuoterV2", "quoter_v2"),
+    )
 
 
 UNISWAP_V3 = V3Exchange(
@@ -89,8 +100,11 @@ class DevnetV3Deployment:
 
     ``pools``: "ETH-USDC-0.3%" -> pool address; ``fees``: the same keys -> fee tier (3000 is 0.3 %);
     ``positions``: the same keys -> (full-range token id, concentrated token id) of the position manager;
-    ``sqrt_prices``: the same keys -> the sqrtPriceX96 each pool was initialised at.
+    ``sqrt_prices``: the same keys -> the sqrtPriceX96 each pool was initialised at;
+    ``ranges``: the same keys -> the (lower, upper) ticks of the full-range and the concentrated position.
     ``factory_v2``: the Uniswap v2 factory SwapRouter02 also routes through (None: v3 only).
+    On PancakeSwap v3, ``position_manager`` is the devnet's minter and ``positions`` is empty (no position NFTs),
+    ``quoter_v2`` is None (neither is published on npm: see deploy_pancake_v3.py).
     """
 
     url: str
@@ -101,7 +115,7 @@ class DevnetV3Deployment:
     pool_init_code_hash: str
     position_manager: str
     swap_router02: str
-    quoter_v2: str
+    quoter_v2: str | None
     weth: str
     usdc: str
     factory_v2: str | None = None
@@ -111,6 +125,7 @@ class DevnetV3Deployment:
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     sqrt_prices: dict[str, int] = field(default_factory=dict)
     hot_wallet: str | None = None
+    ranges: dict[str, tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=dict)
 
 
 def pool_key(symbol: str, fee: int) -> str:
@@ -119,7 +134,9 @@ def pool_key(symbol: str, fee: int) -> str:
 
 
 def load_v3_artifact(exchange: V3Exchange, name: str) -> dict:
-    """ABI and bytecode of one of the exchange's contracts from the npm build in node_modules."""
+    """ABI and bytecode of one of the exchange's contracts: the npm build in node_modules, or the devnet's stand-in."""
+    if name in exchange.devnet_artifacts:
+        return load_devnet_artifact(exchange.devnet_artifacts[name])
     return _read_artifact(exchange.artifacts[name], exchange.name)
 
 
@@ -176,9 +193,7 @@ def deploy_uniswap_v3(
     ``fund_address`` gets ``fund_usdc`` USDC and ``fund_native`` ETH (leave it None when ``v2`` funded it).
     """
     _check_prices(prices, liquidity_usd)
-    unknown = [fee for fee in fees if fee not in exchange.fee_tiers]
-    if not fees or unknown:
-        raise ConfigurationError(f"{exchange.name} fee tiers are {', '.join(map(str, exchange.fee_tiers))} (3000 is 0.3 %), got {list(fees)}.")
+    check_fees(exchange, fees)
     check_pool_init_code_hash(exchange)
     d = Deployer(web3, deployer)
     tokens = _tokens(d, prices, v2, decimals)
@@ -186,27 +201,10 @@ def deploy_uniswap_v3(
 
     factory_v2 = v2.factory if v2 is not None else None
     factory, manager, router, quoter = _deploy_contracts(d, exchange, weth.address, factory_v2)
-
-    pools, pool_fees, positions, sqrt_prices = {}, {}, {}, {}
-    approved: set[str] = set()
-    for symbol, price in prices.items():
-        base = tokens[symbol]
-        base_units, quote_units = reserves_for_price(price, liquidity_usd, base.functions.decimals().call(), QUOTE_DECIMALS)
-        for fee in fees:
-            key = pool_key(symbol, fee)
-            pool = _PoolSetup(d, exchange, factory, manager, base, usdc, fee)
-            sqrt_prices[key] = pool.create(price)
-            pools[key], pool_fees[key] = pool.address, fee
-            _mint_tokens(d, base, 2 * base_units, weth)
-            d.call(usdc.functions.mint(deployer.address, 2 * quote_units))
-            for token in (base, usdc):
-                if token.address not in approved:
-                    d.call(token.functions.approve(manager.address, MAX_UINT256))
-                    approved.add(token.address)
-            full = pool.mint(full_range_ticks(pool.spacing), base_units, quote_units)
-            concentrated = pool.mint(ticks_around(sqrt_prices[key], concentrated_width, pool.spacing), base_units, quote_units)
-            positions[key] = (full, concentrated)
-
+    pools = deploy_pools(
+        d, tokens, weth, prices, liquidity_usd, fees, concentrated_width,
+        lambda base, fee: _PoolSetup(d, exchange, factory, manager, base, usdc, fee), spender=manager.address,
+    )
     hot_wallet = fund_hot_wallet(d, usdc, fund_address, fund_usdc, fund_native)
     return DevnetV3Deployment(
         url=str(getattr(web3.provider, "endpoint_uri", "") or ""),
@@ -222,12 +220,47 @@ def deploy_uniswap_v3(
         usdc=usdc.address,
         factory_v2=factory_v2,
         tokens={symbol: token.address for symbol, token in tokens.items()},
-        pools=pools,
-        fees=pool_fees,
-        positions=positions,
-        sqrt_prices=sqrt_prices,
         hot_wallet=hot_wallet,
+        **pools,
     )
+
+
+def check_fees(exchange: V3Exchange, fees: tuple[int, ...]) -> None:
+    unknown = [fee for fee in fees if fee not in exchange.fee_tiers]
+    if not fees or unknown:
+        raise ConfigurationError(f"{exchange.name} fee tiers are {', '.join(map(str, exchange.fee_tiers))} (3000 is 0.3 %), got {list(fees)}.")
+
+
+def deploy_pools(d: Deployer, tokens: dict, weth, prices: dict[str, Decimal], liquidity_usd: Decimal, fees: tuple[int, ...],
+                 concentrated_width: Decimal, new_pool, *, spender: str) -> dict:
+    """One pool per base token and fee tier at its price, each with a full-range and a concentrated position.
+
+    ``new_pool(base token, fee)``: the exchange's pool set-up (``_PoolSetup``'s create and mint); ``spender``: the
+    contract the positions' tokens are approved to. Returns the DevnetV3Deployment fields of the pools.
+    """
+    usdc = tokens[QUOTE]
+    out: dict[str, dict] = {"pools": {}, "fees": {}, "positions": {}, "sqrt_prices": {}, "ranges": {}}
+    approved: set[str] = set()
+    for symbol, price in prices.items():
+        base = tokens[symbol]
+        base_units, quote_units = reserves_for_price(price, liquidity_usd, base.functions.decimals().call(), QUOTE_DECIMALS)
+        for fee in fees:
+            key = pool_key(symbol, fee)
+            pool = new_pool(base, fee)
+            out["sqrt_prices"][key] = sqrt_price = pool.create(price)
+            out["pools"][key], out["fees"][key] = pool.address, fee
+            _mint_tokens(d, base, 2 * base_units, weth)
+            d.call(usdc.functions.mint(d.wallet.address, 2 * quote_units))
+            for token in (base, usdc):
+                if token.address not in approved:
+                    d.call(token.functions.approve(spender, MAX_UINT256))
+                    approved.add(token.address)
+            ranges = (full_range_ticks(pool.spacing), ticks_around(sqrt_price, concentrated_width, pool.spacing))
+            ids = tuple(pool.mint(ticks, base_units, quote_units) for ticks in ranges)
+            out["ranges"][key] = ranges
+            if None not in ids:
+                out["positions"][key] = ids
+    return out
 
 
 def _deploy_contracts(d: Deployer, exchange: V3Exchange, weth: str, factory_v2: str | None) -> tuple:
@@ -244,10 +277,15 @@ def _deploy_contracts(d: Deployer, exchange: V3Exchange, weth: str, factory_v2: 
 
 
 class _PoolSetup:
-    """One pool: create it at a price through the position manager, then mint positions into it."""
+    """One pool: create it at a price through the position manager, then mint positions into it.
 
-    def __init__(self, d: Deployer, exchange: V3Exchange, factory, manager, base, quote, fee: int):
+    ``manager``: the contract that creates pools and mints positions; ``pool_deployer``: the address pool addresses
+    derive from (the factory on Uniswap v3).
+    """
+
+    def __init__(self, d: Deployer, exchange: V3Exchange, factory, manager, base, quote, fee: int, pool_deployer: str | None = None):
         self.d, self.exchange, self.factory, self.manager, self.fee = d, exchange, factory, manager, fee
+        self.pool_deployer = pool_deployer or factory.address
         self.spacing = exchange.fee_tiers[fee]
         self.base_is_token0 = int(base.address, 16) < int(quote.address, 16)
         self.token0, self.token1 = (base, quote) if self.base_is_token0 else (quote, base)
@@ -260,17 +298,20 @@ class _PoolSetup:
         sqrt_price = sqrt_price_x96_from_price(pool_price, self.token0.functions.decimals().call(), self.token1.functions.decimals().call())
         if not MIN_SQRT_RATIO <= sqrt_price < MAX_SQRT_RATIO:
             raise ConfigurationError(f"A Uniswap v3 pool cannot hold a price of {price} {QUOTE} (sqrtPriceX96 {sqrt_price} is out of range).")
-        self.d.call(self.manager.functions.createAndInitializePoolIfNecessary(self.token0.address, self.token1.address, self.fee, sqrt_price))
+        self.create_and_initialize(sqrt_price)
         self.address = self.factory.functions.getPool(self.token0.address, self.token1.address, self.fee).call()
-        expected = compute_pool_address(self.factory.address, self.token0.address, self.token1.address, self.fee, self.exchange.pool_init_code_hash)
+        expected = compute_pool_address(self.pool_deployer, self.token0.address, self.token1.address, self.fee, self.exchange.pool_init_code_hash)
         if expected != self.address:
             raise ConfigurationError(
-                f"The {self.exchange.name} factory created pool {self.address}, but SwapRouter02 and QuoterV2 will look for {expected}: "
+                f"The {self.exchange.name} factory created pool {self.address}, but its router will look for {expected}: "
                 f"the artifacts in {NODE_MODULES} do not belong together. Reinstall them with ./scripts/setup.sh."
             )
         return sqrt_price
 
-    def mint(self, ticks: tuple[int, int], base_units: int, quote_units: int) -> int:
+    def create_and_initialize(self, sqrt_price: int) -> None:
+        self.d.call(self.manager.functions.createAndInitializePoolIfNecessary(self.token0.address, self.token1.address, self.fee, sqrt_price))
+
+    def mint(self, ticks: tuple[int, int], base_units: int, quote_units: int) -> int | None:
         """Mint a position over ``ticks`` from at most these amounts; return its token id."""
         amount0, amount1 = (base_units, quote_units) if self.base_is_token0 else (quote_units, base_units)
         deadline = self.d.web3.eth.get_block("latest")["timestamp"] + 3600
@@ -330,15 +371,6 @@ def _mint_tokens(d: Deployer, token, amount: int, weth) -> None:
         d.call(token.functions.mint(d.wallet.address, amount))
 
 
-# The v3 contracts in the .env file and on the console: (variable, label, DevnetV3Deployment field).
-V3_CONTRACTS = (
-    ("UNISWAP_V3_FACTORY", "Uniswap v3 factory", "factory"),
-    ("UNISWAP_V3_POSITION_MANAGER", "Position manager", "position_manager"),
-    ("UNISWAP_V3_SWAP_ROUTER_02", "SwapRouter02", "swap_router02"),
-    ("UNISWAP_V3_QUOTER_V2", "QuoterV2", "quoter_v2"),
-)
-
-
 def grow_oracles(web3: Web3, deployer: HotWallet, deployment: DevnetV3Deployment, cardinality: int = 500, exchange: V3Exchange = UNISWAP_V3) -> None:
     """Have every pool keep ``cardinality`` observations (increaseObservationCardinalityNext).
 
@@ -351,18 +383,18 @@ def grow_oracles(web3: Web3, deployer: HotWallet, deployment: DevnetV3Deployment
         d.call(web3.eth.contract(address=address, abi=abi).functions.increaseObservationCardinalityNext(cardinality))
 
 
-def v3_env_lines(deployment: DevnetV3Deployment) -> list[str]:
+def v3_env_lines(deployment: DevnetV3Deployment, exchange: V3Exchange = UNISWAP_V3) -> list[str]:
     """The v3 part of the devnet's .env file; pools as UNISWAP_V3_POOL_<BASE>_<QUOTE>_<FEE> (fee 3000 is 0.3 %)."""
-    lines = [f"{variable}={getattr(deployment, name)}" for variable, _label, name in V3_CONTRACTS]
+    lines = [f"{variable}={getattr(deployment, name)}" for variable, _label, name in exchange.contracts if getattr(deployment, name)]
     for key, address in deployment.pools.items():
         ticker = "_".join(key.split("-")[:2])
         lines.append(f"UNISWAP_V3_POOL_{ticker}_{deployment.fees[key]}={address}")
     return lines
 
 
-def describe_v3(deployment: DevnetV3Deployment, prices: dict[str, Decimal], liquidity_usd: Decimal) -> list[str]:
+def describe_v3(deployment: DevnetV3Deployment, prices: dict[str, Decimal], liquidity_usd: Decimal, exchange: V3Exchange = UNISWAP_V3) -> list[str]:
     """What `trade-executor devnet` prints about the v3 deployment, beside its v2 lines."""
-    lines = [f"{label:<19} {getattr(deployment, name)}" for _variable, label, name in V3_CONTRACTS]
+    lines = [f"{label:<19} {getattr(deployment, name)}" for _variable, label, name in exchange.contracts if getattr(deployment, name)]
     for key, address in deployment.pools.items():
         base = key.split("-")[0]
         lines.append(

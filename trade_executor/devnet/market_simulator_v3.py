@@ -1,4 +1,4 @@
-"""The market simulator on Uniswap v3 pools: SwapRouter02 swaps that stop exactly at the target price.
+"""The market simulator on Uniswap v3 (or PancakeSwap v3) pools: router swaps that stop exactly at the target price.
 
 A v3 pool's swap takes a price limit (sqrtPriceLimitX96) and stops there, paying only the input it
 used, so no swap size has to be solved: the trader offers all it holds of the input token with the
@@ -17,7 +17,8 @@ from web3 import Web3
 
 from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
 from trade_executor.chain.wallet import HotWallet
-from trade_executor.devnet.deploy_v3 import UNISWAP_V3, DevnetV3Deployment, V3Exchange, load_v3_artifact
+from trade_executor.devnet.deploy_pancake_v3 import DEVNET_V3_EXCHANGES
+from trade_executor.devnet.deploy_v3 import DevnetV3Deployment, V3Exchange, load_v3_artifact
 from trade_executor.devnet.market_simulator import CLOSE_ENOUGH, InsufficientBudget, MarketSimulator, Pool
 from trade_executor.errors import ConfigurationError
 from trade_executor.market.uniswap_v3_swap import price_from_sqrt_price_x96, sqrt_price_x96_from_price
@@ -33,6 +34,7 @@ class V3MarketSimulator(MarketSimulator):
     ``v2``: a v2 simulator on the same chain whose pool of the pair moves along with the v3 ones
     (``devnet --exchange=uniswap-v3`` deploys both); its transaction builder is shared, so both sign
     with one nonce sequence. ``builder``: the same sharing without a v2 simulator.
+    ``exchange``: whose artifacts (pool, router) to use; by default the deployment's (Uniswap v3, PancakeSwap v3).
     ``close_enough``: a pool this close (relative price) to its target is left where it is; the
     replay sets 0, so every pool sits exactly on the backtest's sqrt price.
     """
@@ -46,10 +48,11 @@ class V3MarketSimulator(MarketSimulator):
         deployment: DevnetV3Deployment,
         *,
         budget_multiple: int = 10,
-        exchange: V3Exchange = UNISWAP_V3,
+        exchange: V3Exchange | None = None,
         builder: TransactionBuilder | None = None,
         v2: MarketSimulator | None = None,
     ):
+        exchange = exchange or DEVNET_V3_EXCHANGES[deployment.exchange]
         self.web3, self.trader, self.deployment, self.exchange, self.v2 = web3, trader, deployment, exchange, v2
         self.builder = builder or (v2.builder if v2 is not None else TransactionBuilder(web3, trader))
         self._contracts: dict[str, object] = {}

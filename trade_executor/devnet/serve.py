@@ -1,4 +1,4 @@
-"""Run a devnet until stopped: anvil, Uniswap v2 (and v3 on request) with priced pools, a funded hot
+"""Run a devnet until stopped: anvil, Uniswap v2 (and Uniswap v3 or PancakeSwap v3 on request) with priced pools, a funded hot
 wallet, an .env file pointing at it all, and optionally a market simulator walking ETH along historical prices.
 
 This is what `trade-executor devnet` runs; the command only turns options into a DevnetConfig.
@@ -21,6 +21,7 @@ from trade_executor.chain.connection import create_web3
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS, Anvil
 from trade_executor.devnet.deploy import NATIVE, QUOTE, DevnetDeployment, deploy_uniswap_v2, write_env_file
+from trade_executor.devnet.deploy_pancake_v3 import DEVNET_V3_EXCHANGES, deploy_pancakeswap_v3
 from trade_executor.devnet.deploy_v3 import deploy_uniswap_v3, describe_v3, grow_oracles, v3_env_lines
 from trade_executor.errors import ConfigurationError, StopError
 from trade_executor.market.embedded import EMBEDDED_DATASETS, load_embedded_candles
@@ -43,7 +44,7 @@ class DevnetConfig:
     env_file: Path = Path("devnet.env")
     market_simulator: bool = False
     simulator_interval: float = 5.0
-    exchange: str = "uniswap-v2"  # or "uniswap-v3": v2 as ever, plus v3 pools on the same tokens
+    exchange: str = "uniswap-v2"  # or "uniswap-v3" / "pancakeswap-v3": v2 as ever, plus that exchange's v3 pools on the same tokens
 
 
 def parse_symbols(text: str) -> tuple[str, ...]:
@@ -134,14 +135,15 @@ def serve(config: DevnetConfig, *, echo: Callable[[str], None] = print) -> None:
             web3, deployer, prices=prices, liquidity_usd=config.liquidity_usd,
             fund_address=fund_address, fund_usdc=config.fund_usdc, fund_native=config.fund_native,
         )
-        v3 = None
-        if config.exchange == "uniswap-v3":
-            v3 = deploy_uniswap_v3(web3, deployer, prices=prices, liquidity_usd=config.liquidity_usd, v2=deployment)
-            grow_oracles(web3, deployer, v3)  # a live strategy on the pools gets its reference price and candles
+        v3, exchange = None, DEVNET_V3_EXCHANGES.get(config.exchange)
+        if exchange is not None:
+            deploy_venue = deploy_pancakeswap_v3 if exchange.name == "pancakeswap-v3" else deploy_uniswap_v3
+            v3 = deploy_venue(web3, deployer, prices=prices, liquidity_usd=config.liquidity_usd, v2=deployment)
+            grow_oracles(web3, deployer, v3, exchange=exchange)  # a live strategy on the pools gets its reference price and candles
         if config.market_simulator:
             simulator_thread = _start_simulator(web3, deployer, deployment, config, stop, v3=v3)
-        write_env_file(deployment, config.env_file, private_key=private_key, extra_lines=v3_env_lines(v3) if v3 else ())
-        for line in describe(deployment, prices, config) + (describe_v3(v3, prices, config.liquidity_usd) if v3 else []):
+        write_env_file(deployment, config.env_file, private_key=private_key, extra_lines=v3_env_lines(v3, exchange) if v3 else ())
+        for line in describe(deployment, prices, config) + (describe_v3(v3, prices, config.liquidity_usd, exchange) if v3 else []):
             echo(line)
         key_note = "; the hot wallet's private key is in it" if private_key else ""
         echo(f"Environment file    {config.env_file}{key_note}")

@@ -11,11 +11,14 @@ measured: declare the period then.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
+from trade_executor.identifiers import DEFAULT_LP_FEE
 from trade_executor.market.candles import parse_time_frame
+from trade_executor.market.fee_tiers import PIPS, fee_tiers_of
 from trade_executor.market.loader import MarketDataLoader
 from trade_executor.strategy.indicators import IndicatorSet, compute_indicators
 from trade_executor.strategy.module import StrategyModule, call_with_supported_arguments
@@ -41,7 +44,9 @@ def longest_warm_up(strategy: StrategyModule) -> int:
     close = 100 * np.exp(np.cumsum(steps))
     index = pd.date_range("2020-01-01", periods=PROBE_CANDLES, freq=strategy.cycle_duration, name="timestamp")
     frame = pd.DataFrame({"open": close, "high": close * 1.001, "low": close * 0.999, "close": close, "volume": 1.0}, index=index)
-    universe = MarketDataLoader(strategy.chain_id, strategy.exchange_slug, strategy.reserve_currency).from_frames({"PROBE": frame})
+    tiers = fee_tiers_of(strategy.exchange_slug)  # a v3 probe pair needs one of its exchange's fee tiers (PancakeSwap v3 has no 0.3 %)
+    fee = DEFAULT_LP_FEE if not tiers or DEFAULT_LP_FEE * PIPS in tiers else Decimal(tiers[0]) / PIPS
+    universe = MarketDataLoader(strategy.chain_id, strategy.exchange_slug, strategy.reserve_currency).from_frames({"PROBE": frame}, fee=fee)
     try:
         indicator_set = call_with_supported_arguments(strategy.create_indicators, timestamp=None, parameters=strategy.parameters, universe=universe, execution_context=None)
         if not isinstance(indicator_set, IndicatorSet):

@@ -81,7 +81,7 @@ def v3_market_venue(config, strategy: StrategyModule, kind: str, loader=None) ->
     oracle = UniswapV3Oracle(web3, window_seconds=max(1, int(window))) if config.price_reference == "twap" else None
     routing = UniswapV3LiveRouting(
         web3, config.uniswap_v3_factory, config.uniswap_v3_swap_router_02, fee_tiers=fee_tiers_of(strategy.exchange_slug),
-        intermediaries=config.intermediaries, oracle=oracle,
+        intermediaries=config.intermediaries, oracle=oracle, exchange=exchange,
     )
     pricing = UniswapV3LivePricing(routing, None, reference=config.price_reference)
     loader = loader or UniswapV3MarketDataLoader(

@@ -16,7 +16,7 @@ from trade_executor.errors import TransactionRejected
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "trade_executor" / "devnet" / "artifacts"
-CONTRACTS = ("MintableERC20", "SwapChurner")
+CONTRACTS = ("MintableERC20", "SwapChurner", "PancakeV3PoolDeployer", "DevnetSmartRouter", "DevnetPancakeV3Minter")
 
 
 def test_rebuilding_the_contracts_gives_the_committed_artifacts(tmp_path):

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from fractions import Fraction
 from math import isqrt
@@ -24,6 +25,7 @@ from trade_executor.chain.connection import create_web3
 from trade_executor.chain.transactions import TransactionBuilder, send_and_wait
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import free_port
+from trade_executor.devnet.deploy_pancake_v3 import PANCAKESWAP_V3
 from trade_executor.devnet.deploy_v3 import (
     UNISWAP_V3,
     check_pool_init_code_hash,
@@ -35,6 +37,8 @@ from trade_executor.devnet.deploy_v3 import (
 )
 from trade_executor.devnet.deploy_v3 import pool_key as key_of
 from trade_executor.errors import ConfigurationError
+from trade_executor.execution.uniswap_v3.exchanges import PANCAKESWAP_V3 as PANCAKESWAP_EXCHANGE
+from trade_executor.execution.uniswap_v3.exchanges import check_router
 from trade_executor.market.uniswap_v3_math import get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio
 
 TRADE_EXECUTOR = Path(sys.executable).parent / "trade-executor"
@@ -163,11 +167,46 @@ def test_devnet_command_with_uniswap_v3_writes_the_v3_addresses(tmp_path, wait_u
             process.wait()
 
 
+def test_devnet_command_with_pancakeswap_v3_writes_its_addresses(tmp_path, wait_until):
+    """PancakeSwap's factory and pools with the devnet's pool deployer, SmartRouter stand-in and minter; no QuoterV2 or position manager."""
+    started = time.perf_counter()
+    process = _devnet(tmp_path, f"--port={free_port()}", "--exchange=pancakeswap-v3", "--pairs=ETH", "--liquidity-usd=1000000")
+    try:
+        def ready() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"trade-executor devnet exited with {process.returncode}: {(tmp_path / 'stderr.txt').read_text()[-2000:]}")
+            return "press Ctrl-C to stop" in (tmp_path / "stdout.txt").read_text()
+
+        wait_until(ready, timeout=60, what="the PancakeSwap v3 devnet")
+        print(f"devnet --exchange=pancakeswap-v3 ready in {time.perf_counter() - started:.2f} s")  # noqa: T201 - a figure for the closing note
+        values = dotenv_values(tmp_path / "devnet.env")
+        printed = (tmp_path / "stdout.txt").read_text()
+        web3 = create_web3(values["JSON_RPC_ANVIL"])
+        names = ["UNISWAP_V2_FACTORY", "UNISWAP_V3_FACTORY", "UNISWAP_V3_POOL_DEPLOYER", "UNISWAP_V3_SWAP_ROUTER_02", "UNISWAP_V3_MINTER", "UNISWAP_V3_POOL_ETH_USDC_2500"]
+        for name in names:
+            assert len(web3.eth.get_code(values[name])) > 0 and values[name] in printed, name
+        assert "UNISWAP_V3_QUOTER_V2" not in values and "UNISWAP_V3_POSITION_MANAGER" not in values  # PancakeSwap publishes neither on npm
+        assert "PancakeV3Factory" in printed and "Router (stand-in)" in printed and "Minter (stand-in)" in printed
+        pool = web3.eth.contract(address=values["UNISWAP_V3_POOL_ETH_USDC_2500"], abi=load_v3_artifact(PANCAKESWAP_V3, "UniswapV3Pool")["abi"])
+        assert {pool.functions.token0().call(), pool.functions.token1().call()} == {values["WETH"], values["TOKEN_USDC"]}
+        assert pool.functions.factory().call() == values["UNISWAP_V3_FACTORY"] and pool.functions.fee().call() == 2500
+        assert pool.functions.slot0().call()[4] == 500  # observationCardinalityNext: the oracle grows from the start
+        check_router(web3, PANCAKESWAP_EXCHANGE, values["UNISWAP_V3_FACTORY"], values["UNISWAP_V3_SWAP_ROUTER_02"])
+        hello = subprocess.run([str(TRADE_EXECUTOR), f"--env-file={tmp_path / 'devnet.env'}", "hello"], capture_output=True, text=True, timeout=60)
+        assert hello.returncode == 0 and "not a variable" not in hello.stdout + hello.stderr
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def test_devnet_command_refuses_an_unknown_exchange(tmp_path):
     process = _devnet(tmp_path, f"--port={free_port()}", "--exchange=sushiswap")
     assert process.wait(timeout=30) != 0
     stderr = (tmp_path / "stderr.txt").read_text()
-    assert "--exchange" in stderr and "uniswap-v2" in stderr and "uniswap-v3" in stderr and "sushiswap" in stderr
+    assert "--exchange" in stderr and "uniswap-v2" in stderr and "uniswap-v3" in stderr and "pancakeswap-v3" in stderr and "sushiswap" in stderr
     assert not (tmp_path / "devnet.env").exists()
 
 

@@ -20,8 +20,10 @@ from trade_executor.chain.transactions import TransactionBuilder
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS, Anvil
 from trade_executor.devnet.deploy import deploy_uniswap_v2
+from trade_executor.devnet.deploy_pancake_v3 import PANCAKESWAP_V3, deploy_pancakeswap_v3
 from trade_executor.devnet.deploy_v3 import UNISWAP_V3, deploy_uniswap_v3, load_v3_artifact, pool_key
 from trade_executor.execution.uniswap_v3.oracle import increase_cardinality
+from trade_executor.execution.uniswap_v3.pool_download import PANCAKESWAP_SWAP_V3_TOPIC
 from trade_executor.runner.live import LiveConfig
 from trade_executor.testing.adversary import Adversary, V3Adversary, advance_time, chain_time, ensure_history
 
@@ -134,11 +136,13 @@ class UniswapV2Venue(Venue):
 
 class UniswapV3Venue(Venue):
     name, execution_type, ticker, swap_topic = "uniswap-v3", "uniswap_v3_hot_wallet", pool_key("ETH", V3_FEE), V3_SWAP_TOPIC
+    exchange, fee = UNISWAP_V3, V3_FEE
+    deploy = staticmethod(deploy_uniswap_v3)
 
     def __init__(self, anvil: Anvil, hot_wallet_key: str):
         super().__init__(anvil, hot_wallet_key)
-        self.deployment = deploy_uniswap_v3(
-            self.web3, self.deployer, prices={"ETH": ETH_PRICE}, liquidity_usd=V3_LIQUIDITY_USD, fees=(V3_FEE,),
+        self.deployment = self.deploy(
+            self.web3, self.deployer, prices={"ETH": ETH_PRICE}, liquidity_usd=V3_LIQUIDITY_USD, fees=(self.fee,),
             concentrated_width=V3_CONCENTRATED_WIDTH, fund_address=HotWallet(hot_wallet_key).address,
         )
         self.pool = self.deployment.pools[self.ticker]
@@ -157,16 +161,17 @@ class UniswapV3Venue(Venue):
         return V3Adversary(self.anvil, self.deployment)
 
     def ensure_history(self) -> None:
-        pool = self.web3.eth.contract(address=self.pool, abi=load_v3_artifact(UNISWAP_V3, "UniswapV3Pool")["abi"])
+        pool = self.web3.eth.contract(address=self.pool, abi=load_v3_artifact(self.exchange, "UniswapV3Pool")["abi"])
         last_observation = pool.functions.observations(pool.functions.slot0().call()[2]).call()[0]
         missing = last_observation + HISTORY_SECONDS - chain_time(self.web3)
         if missing > 0:
             advance_time(self.anvil, missing)
 
     def strategy(self, source: str) -> str:
-        for v2, v3 in (('exchange = "uniswap-v2"', 'exchange = "uniswap-v3"'), ('data.embedded(["ETH"])', 'data.embedded(["ETH"], fee={"ETH": 0.003})')):
+        fee = Decimal(self.fee) / 1_000_000
+        for v2, v3 in (('exchange = "uniswap-v2"', f'exchange = "{self.name}"'), ('data.embedded(["ETH"])', f'data.embedded(["ETH"], fee={{"ETH": {fee}}})')):
             if v2 not in source:
-                raise ValueError(f"The strategy fixture has no {v2!r} to rewrite for Uniswap v3")
+                raise ValueError(f"The strategy fixture has no {v2!r} to rewrite for {self.name}")
             source = source.replace(v2, v3)
         return source
 
@@ -180,11 +185,22 @@ class UniswapV3Venue(Venue):
 
     def live_env(self, strategy_file: Path, state_file: Path, cache_path: Path, **extra) -> dict:
         d = self.deployment
+        quoter = {"UNISWAP_V3_QUOTER_V2": d.quoter_v2} if d.quoter_v2 else {}
         return super().live_env(
-            strategy_file, state_file, cache_path,
-            UNISWAP_V3_FACTORY=d.factory, UNISWAP_V3_SWAP_ROUTER_02=d.swap_router02, UNISWAP_V3_QUOTER_V2=d.quoter_v2, **extra,
+            strategy_file, state_file, cache_path, UNISWAP_V3_FACTORY=d.factory, UNISWAP_V3_SWAP_ROUTER_02=d.swap_router02, **quoter, **extra,
         )
 
 
-VENUE_CLASSES = {venue.name: venue for venue in (UniswapV2Venue, UniswapV3Venue)}
+class PancakeSwapV3Venue(UniswapV3Venue):
+    """PancakeSwap's own factory and pools (0.25 % tier), through the devnet's SmartRouter stand-in (deploy_pancake_v3.py).
+
+    Not in VENUES: test_venue_contract_pancake.py runs a few of the contract's bodies over it.
+    """
+
+    name, ticker, swap_topic = "pancakeswap-v3", pool_key("ETH", 2500), PANCAKESWAP_SWAP_V3_TOPIC
+    exchange, fee = PANCAKESWAP_V3, 2500
+    deploy = staticmethod(deploy_pancakeswap_v3)
+
+
+VENUE_CLASSES = {venue.name: venue for venue in (UniswapV2Venue, UniswapV3Venue, PancakeSwapV3Venue)}
 

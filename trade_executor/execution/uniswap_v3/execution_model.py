@@ -135,7 +135,8 @@ class UniswapV3ExecutionModel(UniswapV2ExecutionModel):
         self.last_quote: V3Quote | None = None  # the quote the last check measured (logs, tests)
 
     def describe(self) -> str:
-        return f"Uniswap v3 hot wallet {self.builder.wallet.address} via SwapRouter02 {self.routing.router.address}"
+        exchange = self.routing.exchange
+        return f"{exchange.name} hot wallet {self.builder.wallet.address} via {exchange.router} {self.routing.router.address}"
 
     def route_for(self, trade: TradeExecution) -> tuple[V3Route, str, str, int]:
         buy_route = self.pricing.buy_route(trade.pair)

@@ -23,6 +23,7 @@ from web3 import Web3
 from trade_executor.chain.rpc_calls import RpcCaller
 from trade_executor.execution.uniswap_v2.live_pricing import Reference, UniswapV2LivePricing, UniswapV2PoolRevaluator
 from trade_executor.execution.uniswap_v3.abi import call_data, decode_result
+from trade_executor.execution.uniswap_v3.exchanges import UNISWAP_V3, V3Exchange
 from trade_executor.execution.uniswap_v3.oracle import OracleWindowTooLong, UniswapV3Oracle
 from trade_executor.execution.uniswap_v3.pool_state import raw_price0, resolve_block
 from trade_executor.execution.uniswap_v3.routing import DEFAULT_FEE_TIERS, UniswapV3Routing, V3Route
@@ -67,11 +68,16 @@ def hop_in_per_out(hop, price0: Fraction) -> Fraction:
 
 
 class UniswapV3LiveRouting(UniswapV3Routing):
-    """The factory's pools and SwapRouter02, and the pool prices of the current pass (``observe``)."""
+    """The factory's pools and SwapRouter02, and the pool prices of the current pass (``observe``).
+
+    ``exchange``: whose factory and router these are (Uniswap v3, PancakeSwap v3...): what messages name them.
+    """
 
     def __init__(self, web3: Web3, factory: str, swap_router: str, *, fee_tiers: tuple[int, ...] = DEFAULT_FEE_TIERS,
-                 intermediaries: tuple[str, ...] = (), oracle: UniswapV3Oracle | None = None, caller: RpcCaller | None = None):
+                 intermediaries: tuple[str, ...] = (), oracle: UniswapV3Oracle | None = None, caller: RpcCaller | None = None,
+                 exchange: V3Exchange = UNISWAP_V3):
         super().__init__(web3, factory, fee_tiers=fee_tiers, intermediaries=intermediaries)
+        self.exchange = exchange
         self.router = web3.eth.contract(address=Web3.to_checksum_address(swap_router), abi=SWAP_ROUTER_02_ABI)
         self.oracle = oracle
         self.caller = caller or RpcCaller(web3.provider)

@@ -1,6 +1,7 @@
 """What `check-wallet` and `check-universe` say about a pair's Uniswap v3 pool: fee tier, route, and its oracle.
 
-One line for the pool and route ("ETH-USDC: Uniswap v3 pool 0x... fee tier 0.3%, route USDC -> WETH (1 hop)"),
+One line for the pool and route ("ETH-USDC: Uniswap v3 pool 0x... fee tier 0.3%, route USDC -> WETH (1 hop)"; the
+exchange's own name on a fork: "PancakeSwap v3 pool ..."),
 one for the oracle: its observation cardinality (now and next) and whether its observations reach
 back the whole TWAP window the reference price averages over; when they do not, the fix
 (``increase_cardinality``, oracle.py) as OracleWindowTooLong words it.
@@ -28,7 +29,7 @@ def pool_lines(routing: UniswapV3LiveRouting, pair: TradingPairIdentifier, route
     """The pool and route of ``pair``'s buy, then one oracle line per pool of the route."""
     fees = ", ".join(format_fee(Decimal(hop.fee) / PIPS) for hop in route.hops)
     pools = ", ".join(route.pools)
-    lines = [f"{pair.ticker}: Uniswap v3 pool{'s' if len(route.hops) > 1 else ''} {pools} fee tier {fees}, route {describe_route(route, symbols)}"]
+    lines = [f"{pair.ticker}: {routing.exchange.name} pool{'s' if len(route.hops) > 1 else ''} {pools} fee tier {fees}, route {describe_route(route, symbols)}"]
     lines += [f"  oracle of {pool}: {oracle_status(routing, pool)}" if len(route.hops) > 1 else f"  oracle: {oracle_status(routing, pool)}" for pool in route.pools]
     return lines
 
