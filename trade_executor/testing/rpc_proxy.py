@@ -1,8 +1,8 @@
 """A fault-injecting JSON-RPC proxy, for testing how the executor copes with a bad node.
 
 It sits on 127.0.0.1 between a client and a real node (anvil) and, for the JSON-RPC methods you
-name, delays, hangs, answers HTTP 502, loses the answer after the node acted, or answers a
-JSON-RPC error instead of asking the node::
+name, delays, hangs, answers HTTP 502, loses the answer after the node acted, answers a
+JSON-RPC error instead of asking the node, or answers a receipt without its logs::
 
     with Anvil() as anvil, FaultyRpcProxy(anvil.url) as proxy:
         proxy.add_fault(DropResponse("eth_sendRawTransaction"))
@@ -37,7 +37,7 @@ import requests
 
 from trade_executor.testing.strict_provider import ProviderLimits
 
-__all__ = ["Delay", "DropResponse", "Fault", "FaultyRpcProxy", "Http502", "JsonRpcError", "NonceTooLow", "ProviderLimits", "Timeout"]
+__all__ = ["Delay", "DropResponse", "Fault", "FaultyRpcProxy", "Http502", "JsonRpcError", "NonceTooLow", "ProviderLimits", "ReceiptWithoutLogs", "Timeout"]
 
 ANY_METHOD = "*"
 
@@ -109,6 +109,27 @@ class NonceTooLow(JsonRpcError):
     code: int = -32000
     message: str = "nonce too low"
     times: int = 1
+
+
+@dataclass
+class ReceiptWithoutLogs(Fault):
+    """Forward the request, then answer its receipt(s) with ``logs`` empty: a node that lost a receipt's logs
+    (status, block and gas are right), so the fill cannot be read from it."""
+
+    method: str | None = "eth_getTransactionReceipt"
+    times: int = 1
+
+
+def _without_logs(answer: bytes) -> bytes:
+    try:
+        data = json.loads(answer)
+    except ValueError:
+        return answer
+    for item in data if isinstance(data, list) else [data]:
+        result = item.get("result") if isinstance(item, dict) else None
+        if isinstance(result, dict) and "logs" in result:
+            result["logs"] = []
+    return json.dumps(data).encode()
 
 
 class _Server(ThreadingHTTPServer):
@@ -287,8 +308,14 @@ class FaultyRpcProxy:
             status, answer, content_type = limits.answer(payload, body, self._forward)
         else:
             status, answer, content_type = self._forward(body)
+        self._send(handler, fault, status, answer, content_type)
+
+    def _send(self, handler: _Handler, fault: Fault | None, status: int, answer: bytes, content_type: str) -> None:
+        """The node's answer as the fault leaves it: lost after the node acted, or a receipt without its logs."""
         if isinstance(fault, DropResponse):
             return handler.drop()
+        if isinstance(fault, ReceiptWithoutLogs):
+            answer = _without_logs(answer)
         handler.send_answer(status, answer, content_type)
 
     def _forward(self, body: bytes) -> tuple[int, bytes, str]:

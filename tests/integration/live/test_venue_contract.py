@@ -14,6 +14,9 @@ Manipulation: a searcher (a second funded account) moves the pool for one block 
 just before a trigger check (no stop loss or take profit fires on a one-block price; a fall held
 past the reference window sells), or front-runs our swap in the mempool (it reverts on its minimum
 out and nothing else happens); a buy whose own impact is past max_price_impact is not signed.
+
+Repair: a position frozen because its buy's receipt came without logs is settled by ``trade-executor repair`` to
+the wallet's balance once the books are corrected to the chain, and then trades again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from trade_executor.chain.abi import load_abi
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import Anvil
 from trade_executor.execution.uniswap_v2.treasury import check_accounts
@@ -42,6 +47,7 @@ from trade_executor.testing.adversary import (
     chain_datetime,
     transactions_sent,
 )
+from trade_executor.testing.rpc_proxy import FaultyRpcProxy, ReceiptWithoutLogs
 
 from .conftest import HOT_WALLET_KEY, STRATEGY
 from .venues import VENUE_CLASSES, VENUES, Venue
@@ -454,3 +460,53 @@ def test_a_front_run_opening_buy_reverts_leaving_no_position_and_the_cash_and_th
     assert transactions_sent(web3, wallet) == sent + 2
     assert len(venue.swaps_by(wallet)) == 1
     check_accounts(web3, trader.state, wallet)
+
+
+# --- repair: a position frozen by a receipt the executor could not read ------------------------------
+
+
+def cli(venue: Venue, folder: Path, strategy: Path, *args: str) -> subprocess.CompletedProcess:
+    """A ``trade-executor`` operator command on the run ``start_trader`` made in ``folder``, straight to the node."""
+    env = venue.live_env(folder / strategy.name, folder / "state" / "live.json", folder / "cache")
+    return subprocess.run([str(TRADE_EXECUTOR), *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_repair_settles_a_frozen_position_to_the_wallets_balance_and_the_next_cycle_sells_it(venue, tmp_path):
+    """The node answers our buy's receipt without its logs: the swap happened but its fill cannot be read, so the
+    position is frozen (the buy failed in the books, the tokens did move). `repair` settles nothing it cannot prove:
+    the position stays frozen and the books differ from the chain. Once `correct-accounts` books what the wallet
+    holds, `repair` reopens the position with it (the buy marked repaired), and the next cycle sells exactly that."""
+    with FaultyRpcProxy(venue.url) as proxy:
+        trader, _, _ = start_trader(venue, tmp_path, ROUND_TRIP, json_rpc_url=SecretStr(proxy.url))
+        proxy.add_fault(ReceiptWithoutLogs())
+        (buy,) = trader.run_cycle(chain_datetime(trader.web3))
+    wallet = trader.wallet.address
+    assert buy.status is TradeStatus.failed and "receipt shows no swap" in buy.failure_reason
+    (frozen,) = trader.state.portfolio.frozen_positions.values()
+    assert frozen.get_quantity() == 0 and not trader.state.portfolio.open_positions
+    assert len(venue.swaps_by(wallet)) == 1  # the swap was mined: the wallet holds ETH the books do not
+    held = Decimal(venue.web3.eth.contract(address=venue.tokens["ETH"], abi=load_abi("ERC20")).functions.balanceOf(wallet).call()).scaleb(-18)
+    assert held > 0
+
+    refused = cli(venue, tmp_path, ROUND_TRIP, "repair")
+    assert refused.returncode == 1, refused.stderr
+    assert f"position #{frozen.position_id} ETH-USDC: state holds 0, chain {held}; left frozen" in refused.stdout
+    assert "Frozen positions left: 1" in refused.stdout and "correct-accounts" in refused.stderr
+
+    corrected = cli(venue, tmp_path, ROUND_TRIP, "correct-accounts", "--yes", "--note", "ops: the node lost the buy's receipt logs")
+    assert corrected.returncode == 0, corrected.stderr
+    repaired = cli(venue, tmp_path, ROUND_TRIP, "repair")
+    assert repaired.returncode == 0, repaired.stderr
+    assert f"position #{frozen.position_id} ETH-USDC: reopened with {held}" in repaired.stdout and "Frozen positions left: 0" in repaired.stdout
+
+    config = venue.live_config(tmp_path / ROUND_TRIP.name, tmp_path / "state" / "live.json", tmp_path / "cache")
+    restarted = LiveTrader(config)
+    position = restarted.state.portfolio.open_positions[frozen.position_id]
+    assert position.get_quantity() == held and position.trades[buy.trade_id].status is TradeStatus.repaired
+    check_accounts(venue.web3, restarted.state, wallet)
+    restarted.recover()
+    (sell,) = restarted.run_cycle(chain_datetime(venue.web3))
+    assert sell.status is TradeStatus.success and sell.executed_quantity == -held
+    assert not restarted.state.portfolio.open_positions and not restarted.state.portfolio.frozen_positions
+    assert len(venue.swaps_by(wallet)) == 2
+    check_accounts(venue.web3, restarted.state, wallet)
