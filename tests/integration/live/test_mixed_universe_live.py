@@ -1,11 +1,13 @@
 """A universe that mixes Uniswap v2 and v3 pairs, live through the CLI on one devnet: BTC on a Uniswap v2 pool, ETH on
 a Uniswap v3 0.3% pool. `check-wallet` shows each exchange and each pair's route on its own; `start` buys both pairs
-in one cycle from one hot wallet, each through its own router; paper trading a mixed universe is refused, naming why.
+from one hot wallet, each through its own router, and a cycle killed after its first swap is recovered with that
+swap's venue; paper trading a mixed universe is refused, naming why.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from decimal import Decimal
@@ -49,11 +51,10 @@ def create_trading_universe(timestamp, data, execution_context, options):
 
 
 def decide_trades(input):
-    """Buy 1,000 USDC of each pair once."""
+    """Buy 1,000 USDC of each pair not held yet (ETH first: the universe's order)."""
     pm = input.position_manager
-    if pm.is_any_open():
-        return []
-    return [trade for pair in input.universe.pairs.values() for trade in pm.open_long(pair, Decimal(1_000))]
+    held = {position.pair.ticker for position in pm.get_open_positions()}
+    return [trade for pair in input.universe.pairs.values() if pair.ticker not in held for trade in pm.open_long(pair, Decimal(1_000))]
 '''
 
 
@@ -98,11 +99,21 @@ def test_check_wallet_shows_each_exchange_and_each_pairs_route_on_its_own(devnet
     assert f"BTC-USDC: USDC -> BTC via pool(s) {v2.pairs['BTC-USDC']}" in result.stdout
 
 
-def test_a_cycle_buys_each_pair_through_its_own_exchange_from_one_wallet(devnet):
+def test_a_cycle_killed_after_its_first_swap_recovers_it_on_its_venue_and_buys_the_other_pair_on_its_own(devnet):
+    """SIGKILL after ETH's swap (v3) is broadcast; the restart settles it with the v3 model and buys BTC through the v2 router."""
     v2, v3, env = devnet
+    killed = subprocess.run([str(TRADE_EXECUTOR), "start"], env={**env, "TRADE_EXECUTOR_CRASH_AT": "after_broadcast"}, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     result = run("start", env)
     assert result.returncode == 0, result.stderr
-    trades = {t.pair.ticker: t for p in JSONFileStore(env["STATE_FILE"]).load().portfolio.open_positions.values() for t in p.trades.values()}
+    assert "Recovery: trade #1: found on chain in block" in result.stderr and "settled (success)" in result.stderr
+    state = JSONFileStore(env["STATE_FILE"]).load()
+    trades = {t.pair.ticker: t for p in state.portfolio.open_positions.values() for t in p.trades.values()}
+    assert len(state.portfolio.open_positions) == 2
+    (never_sent,) = state.portfolio.unfilled_trades.values()  # BTC's buy of the killed cycle: never signed, decided again
+    assert never_sent.pair.ticker == "BTC-USDC" and never_sent.failure_reason.startswith("never signed before the executor stopped")
+    web3 = create_web3(env["JSON_RPC_ANVIL"])
+    assert web3.eth.get_transaction_count(state.live.hot_wallet) == 4  # two approvals, two swaps: none sent twice
     assert set(trades) == {"ETH-USDC", "BTC-USDC"}
     eth, btc = trades["ETH-USDC"].blockchain_transactions[-1], trades["BTC-USDC"].blockchain_transactions[-1]
     assert (trades["ETH-USDC"].pair.exchange_slug, eth.contract_address, eth.function_name) == ("uniswap-v3", v3.swap_router02, "multicall(exactInputSingle)")
