@@ -22,39 +22,40 @@ fi
 mkdir -p "$OUT_DIR"
 COMPILER="$("$SOLCJS" --version)"
 
-for NAME in "${CONTRACTS[@]}"; do
-    SOURCE="contracts/$NAME.sol"
-    # Standard JSON in, standard JSON out: every setting is spelt out here, none left to defaults.
-    node -e '
-        const fs = require("fs");
-        const [source, evmVersion, runs] = process.argv.slice(1);
-        process.stdout.write(JSON.stringify({
-            language: "Solidity",
-            sources: { [source]: { content: fs.readFileSync(source, "utf8") } },
-            settings: {
-                optimizer: { enabled: true, runs: Number(runs) },
-                evmVersion,
-                metadata: { bytecodeHash: "ipfs" },
-                outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
-            },
-        }));
-    ' "$SOURCE" "$EVM_VERSION" "$OPTIMIZER_RUNS" \
-    | "$SOLCJS" --standard-json \
-    | node -e '
-        const fs = require("fs");
-        const [source, name, outFile, compiler, evmVersion, runs] = process.argv.slice(1);
-        const text = fs.readFileSync(0, "utf8");
-        const output = JSON.parse(text.slice(text.indexOf("{")));
-        const problems = output.errors || [];
-        for (const p of problems) process.stderr.write((p.formattedMessage || p.message) + "\n");
-        if (problems.some((p) => p.severity === "error")) process.exit(1);
-        const contract = output.contracts[source][name];
+# One compilation of every source (each contract's bytecode and metadata depend only on its own source):
+# solcjs loads its compiler once. Standard JSON in, standard JSON out: every setting is spelt out here.
+node -e '
+    const fs = require("fs");
+    const [evmVersion, runs, ...names] = process.argv.slice(1);
+    const sources = Object.fromEntries(names.map((n) => [`contracts/${n}.sol`, { content: fs.readFileSync(`contracts/${n}.sol`, "utf8") }]));
+    process.stdout.write(JSON.stringify({
+        language: "Solidity",
+        sources,
+        settings: {
+            optimizer: { enabled: true, runs: Number(runs) },
+            evmVersion,
+            metadata: { bytecodeHash: "ipfs" },
+            outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
+        },
+    }));
+' "$EVM_VERSION" "$OPTIMIZER_RUNS" "${CONTRACTS[@]}" \
+| "$SOLCJS" --standard-json \
+| node -e '
+    const fs = require("fs");
+    const [outDir, compiler, evmVersion, runs, ...names] = process.argv.slice(1);
+    const text = fs.readFileSync(0, "utf8");
+    const output = JSON.parse(text.slice(text.indexOf("{")));
+    const problems = output.errors || [];
+    for (const p of problems) process.stderr.write((p.formattedMessage || p.message) + "\n");
+    if (problems.some((p) => p.severity === "error")) process.exit(1);
+    for (const name of names) {
+        const contract = output.contracts[`contracts/${name}.sol`][name];
         const artifact = {
             abi: contract.abi,
             bytecode: "0x" + contract.evm.bytecode.object,
             compiler: `solc ${compiler}, optimizer ${runs} runs, evmVersion ${evmVersion}`,
         };
-        fs.writeFileSync(outFile, JSON.stringify(artifact, null, 1) + "\n");
-    ' "$SOURCE" "$NAME" "$OUT_DIR/$NAME.json" "$COMPILER" "$EVM_VERSION" "$OPTIMIZER_RUNS"
-    echo "$SOURCE -> $OUT_DIR/$NAME.json ($COMPILER)" >&2
-done
+        fs.writeFileSync(`${outDir}/${name}.json`, JSON.stringify(artifact, null, 1) + "\n");
+        process.stderr.write(`contracts/${name}.sol -> ${outDir}/${name}.json (${compiler})\n`);
+    }
+' "$OUT_DIR" "$COMPILER" "$EVM_VERSION" "$OPTIMIZER_RUNS" "${CONTRACTS[@]}"

@@ -16,7 +16,7 @@ deploys pools (PancakeSwap has a separate PoolDeployer) with its own init code h
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -64,6 +64,7 @@ class V3Exchange:
     ``devnet_artifacts``: contract name -> one of the devnet's own contracts (contracts/*.sol, built into
     trade_executor/devnet/artifacts), standing in for a contract the exchange does not publish on npm.
     ``contracts``: (variable, label, DevnetV3Deployment field) of the contracts the .env file and the console name.
+    ``deploy_contracts(deployer, exchange, weth, factory_v2) -> V3Contracts``: how its contracts are deployed (None: Uniswap's).
     """
 
     name: str
@@ -77,6 +78,7 @@ class V3Exchange:
         ("UNISWAP_V3_SWAP_ROUTER_02", "SwapRouter02", "swap_router02"),
         ("UNISWAP_V3_QUOTER_V2", "QuoterV2", "quoter_v2"),
     )
+    deploy_contracts: Callable | None = None
 
 
 UNISWAP_V3 = V3Exchange(
@@ -183,7 +185,7 @@ def deploy_uniswap_v3(
     decimals: dict[str, int] | None = None,
     exchange: V3Exchange = UNISWAP_V3,
 ) -> DevnetV3Deployment:
-    """Deploy the v3 contracts and one BASE/USDC pool per base token and fee tier, at exactly the given prices.
+    """Deploy the v3 contracts (of ``exchange``: Uniswap v3 unless told) and a BASE/USDC pool per base token and fee tier at exactly the given prices.
 
     ``prices``: base symbol -> USD price, e.g. ``{"ETH": Decimal("2500")}``; "ETH" trades as WETH.
     ``v2``: a Uniswap v2 deployment on the same chain: its WETH, USDC and base tokens are reused and
@@ -200,22 +202,22 @@ def deploy_uniswap_v3(
     weth, usdc = tokens[NATIVE] if NATIVE in tokens else _weth(d, v2), tokens[QUOTE]
 
     factory_v2 = v2.factory if v2 is not None else None
-    factory, manager, router, quoter = _deploy_contracts(d, exchange, weth.address, factory_v2)
+    c = (exchange.deploy_contracts or _deploy_contracts)(d, exchange, weth.address, factory_v2)
     pools = deploy_pools(
         d, tokens, weth, prices, liquidity_usd, fees, concentrated_width,
-        lambda base, fee: _PoolSetup(d, exchange, factory, manager, base, usdc, fee), spender=manager.address,
+        lambda base, fee: c.pool_setup(d, exchange, c.factory, c.manager, base, usdc, fee, c.pool_deployer), spender=c.manager.address,
     )
     hot_wallet = fund_hot_wallet(d, usdc, fund_address, fund_usdc, fund_native)
     return DevnetV3Deployment(
         url=str(getattr(web3.provider, "endpoint_uri", "") or ""),
         chain_id=d.builder.chain_id,
         exchange=exchange.name,
-        factory=factory.address,
-        pool_deployer=factory.address,
+        factory=c.factory.address,
+        pool_deployer=c.pool_deployer,
         pool_init_code_hash=exchange.pool_init_code_hash,
-        position_manager=manager.address,
-        swap_router02=router.address,
-        quoter_v2=quoter.address,
+        position_manager=c.manager.address,
+        swap_router02=c.router.address,
+        quoter_v2=c.quoter,
         weth=weth.address,
         usdc=usdc.address,
         factory_v2=factory_v2,
@@ -233,11 +235,8 @@ def check_fees(exchange: V3Exchange, fees: tuple[int, ...]) -> None:
 
 def deploy_pools(d: Deployer, tokens: dict, weth, prices: dict[str, Decimal], liquidity_usd: Decimal, fees: tuple[int, ...],
                  concentrated_width: Decimal, new_pool, *, spender: str) -> dict:
-    """One pool per base token and fee tier at its price, each with a full-range and a concentrated position.
-
-    ``new_pool(base token, fee)``: the exchange's pool set-up (``_PoolSetup``'s create and mint); ``spender``: the
-    contract the positions' tokens are approved to. Returns the DevnetV3Deployment fields of the pools.
-    """
+    """A pool per base token and fee tier, each with a full-range and a concentrated position: DevnetV3Deployment's pool fields.
+    ``new_pool(base token, fee)``: the exchange's ``_PoolSetup``; ``spender``: the contract the positions' tokens are approved to."""
     usdc = tokens[QUOTE]
     out: dict[str, dict] = {"pools": {}, "fees": {}, "positions": {}, "sqrt_prices": {}, "ranges": {}}
     approved: set[str] = set()
@@ -263,7 +262,19 @@ def deploy_pools(d: Deployer, tokens: dict, weth, prices: dict[str, Decimal], li
     return out
 
 
-def _deploy_contracts(d: Deployer, exchange: V3Exchange, weth: str, factory_v2: str | None) -> tuple:
+@dataclass(frozen=True)
+class V3Contracts:
+    """An exchange's deployed contracts (web3 contracts; addresses for the others) and how its pools are set up."""
+
+    factory: object
+    pool_deployer: str  # where pool addresses derive from
+    manager: object  # creates pools and mints positions
+    router: object
+    quoter: str | None
+    pool_setup: type  # _PoolSetup or a subclass
+
+
+def _deploy_contracts(d: Deployer, exchange: V3Exchange, weth: str, factory_v2: str | None) -> V3Contracts:
     """The factory (with every fee tier of ``exchange`` enabled), position manager, SwapRouter02 and QuoterV2."""
     factory = d.deploy(load_v3_artifact(exchange, "UniswapV3Factory"))
     for fee, spacing in exchange.fee_tiers.items():  # the constructor enables 500, 3000 and 10000 only
@@ -273,15 +284,12 @@ def _deploy_contracts(d: Deployer, exchange: V3Exchange, weth: str, factory_v2: 
     manager = d.deploy(load_v3_artifact(exchange, "NonfungiblePositionManager"), factory.address, weth, ZERO_ADDRESS)
     router = d.deploy(load_v3_artifact(exchange, "SwapRouter02"), factory_v2 or ZERO_ADDRESS, factory.address, manager.address, weth)
     quoter = d.deploy(load_v3_artifact(exchange, "QuoterV2"), factory.address, weth)
-    return factory, manager, router, quoter
+    return V3Contracts(factory, factory.address, manager, router, quoter.address, _PoolSetup)
 
 
 class _PoolSetup:
-    """One pool: create it at a price through the position manager, then mint positions into it.
-
-    ``manager``: the contract that creates pools and mints positions; ``pool_deployer``: the address pool addresses
-    derive from (the factory on Uniswap v3).
-    """
+    """One pool: create it at a price through the position manager (``manager``), then mint positions into it.
+    ``pool_deployer``: the address pool addresses derive from (the factory on Uniswap v3)."""
 
     def __init__(self, d: Deployer, exchange: V3Exchange, factory, manager, base, quote, fee: int, pool_deployer: str | None = None):
         self.d, self.exchange, self.factory, self.manager, self.fee = d, exchange, factory, manager, fee
@@ -369,36 +377,3 @@ def _mint_tokens(d: Deployer, token, amount: int, weth) -> None:
         d.call(weth.functions.deposit(), value=amount)
     else:
         d.call(token.functions.mint(d.wallet.address, amount))
-
-
-def grow_oracles(web3: Web3, deployer: HotWallet, deployment: DevnetV3Deployment, cardinality: int = 500, exchange: V3Exchange = UNISWAP_V3) -> None:
-    """Have every pool keep ``cardinality`` observations (increaseObservationCardinalityNext).
-
-    A new pool keeps one, so its oracle can average over no window and a live strategy on it has
-    neither a reference price nor candles; 500 observations are 40 minutes of 5-second blocks.
-    """
-    d = Deployer(web3, deployer)
-    abi = load_v3_artifact(exchange, "UniswapV3Pool")["abi"]
-    for address in deployment.pools.values():
-        d.call(web3.eth.contract(address=address, abi=abi).functions.increaseObservationCardinalityNext(cardinality))
-
-
-def v3_env_lines(deployment: DevnetV3Deployment, exchange: V3Exchange = UNISWAP_V3) -> list[str]:
-    """The v3 part of the devnet's .env file; pools as UNISWAP_V3_POOL_<BASE>_<QUOTE>_<FEE> (fee 3000 is 0.3 %)."""
-    lines = [f"{variable}={getattr(deployment, name)}" for variable, _label, name in exchange.contracts if getattr(deployment, name)]
-    for key, address in deployment.pools.items():
-        ticker = "_".join(key.split("-")[:2])
-        lines.append(f"UNISWAP_V3_POOL_{ticker}_{deployment.fees[key]}={address}")
-    return lines
-
-
-def describe_v3(deployment: DevnetV3Deployment, prices: dict[str, Decimal], liquidity_usd: Decimal, exchange: V3Exchange = UNISWAP_V3) -> list[str]:
-    """What `trade-executor devnet` prints about the v3 deployment, beside its v2 lines."""
-    lines = [f"{label:<19} {getattr(deployment, name)}" for _variable, label, name in exchange.contracts if getattr(deployment, name)]
-    for key, address in deployment.pools.items():
-        base = key.split("-")[0]
-        lines.append(
-            f"Pool {key:<14} {address}  price {prices[base]} {QUOTE}, a full-range and a +-10 % position, each from up to "
-            f"{liquidity_usd:,} {QUOTE} + {liquidity_usd / prices[base]:.6f} {base}"
-        )
-    return lines

@@ -16,13 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+from web3 import Web3
 
 from trade_executor.chain.connection import create_web3
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS, Anvil
-from trade_executor.devnet.deploy import NATIVE, QUOTE, DevnetDeployment, deploy_uniswap_v2, write_env_file
+from trade_executor.devnet.deploy import NATIVE, QUOTE, Deployer, DevnetDeployment, deploy_uniswap_v2, write_env_file
 from trade_executor.devnet.deploy_pancake_v3 import DEVNET_V3_EXCHANGES, deploy_pancakeswap_v3
-from trade_executor.devnet.deploy_v3 import deploy_uniswap_v3, describe_v3, grow_oracles, v3_env_lines
+from trade_executor.devnet.deploy_v3 import UNISWAP_V3, DevnetV3Deployment, V3Exchange, deploy_uniswap_v3, load_v3_artifact
 from trade_executor.errors import ConfigurationError, StopError
 from trade_executor.market.embedded import EMBEDDED_DATASETS, load_embedded_candles
 
@@ -109,6 +110,39 @@ def describe(deployment: DevnetDeployment, prices: dict[str, Decimal], config: D
         lines.append(f"Pair {ticker:<14} {address}  price {prices[base]} {QUOTE}, {config.liquidity_usd:,} {QUOTE} + {config.liquidity_usd / prices[base]:.6f} {base}")
     if deployment.hot_wallet:
         lines.append(f"Hot wallet          {deployment.hot_wallet}  funded with {config.fund_usdc:,} {QUOTE} and {config.fund_native} ETH")
+    return lines
+
+
+def grow_oracles(web3: Web3, deployer: HotWallet, deployment: DevnetV3Deployment, cardinality: int = 500, exchange: V3Exchange = UNISWAP_V3) -> None:
+    """Have every pool keep ``cardinality`` observations (increaseObservationCardinalityNext).
+
+    A new pool keeps one, so its oracle can average over no window and a live strategy on it has
+    neither a reference price nor candles; 500 observations are 40 minutes of 5-second blocks.
+    """
+    d = Deployer(web3, deployer)
+    abi = load_v3_artifact(exchange, "UniswapV3Pool")["abi"]
+    for address in deployment.pools.values():
+        d.call(web3.eth.contract(address=address, abi=abi).functions.increaseObservationCardinalityNext(cardinality))
+
+
+def v3_env_lines(deployment: DevnetV3Deployment, exchange: V3Exchange = UNISWAP_V3) -> list[str]:
+    """The v3 part of the devnet's .env file; pools as UNISWAP_V3_POOL_<BASE>_<QUOTE>_<FEE> (fee 3000 is 0.3 %)."""
+    lines = [f"{variable}={getattr(deployment, name)}" for variable, _label, name in exchange.contracts if getattr(deployment, name)]
+    for key, address in deployment.pools.items():
+        ticker = "_".join(key.split("-")[:2])
+        lines.append(f"UNISWAP_V3_POOL_{ticker}_{deployment.fees[key]}={address}")
+    return lines
+
+
+def describe_v3(deployment: DevnetV3Deployment, prices: dict[str, Decimal], liquidity_usd: Decimal, exchange: V3Exchange = UNISWAP_V3) -> list[str]:
+    """What `trade-executor devnet` prints about the v3 deployment, beside its v2 lines."""
+    lines = [f"{label:<19} {getattr(deployment, name)}" for _variable, label, name in exchange.contracts if getattr(deployment, name)]
+    for key, address in deployment.pools.items():
+        base = key.split("-")[0]
+        lines.append(
+            f"Pool {key:<14} {address}  price {prices[base]} {QUOTE}, a full-range and a +-10 % position, each from up to "
+            f"{liquidity_usd:,} {QUOTE} + {liquidity_usd / prices[base]:.6f} {base}"
+        )
     return lines
 
 

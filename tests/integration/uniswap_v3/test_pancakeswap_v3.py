@@ -10,8 +10,6 @@ on the pool's own Transfer out of a swap, never taken from them.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -50,7 +48,9 @@ from trade_executor.market.pool_candles_v3 import price_of
 from trade_executor.market.pool_history import PoolHistoryStore
 from trade_executor.market.uniswap_v3_math import get_sqrt_ratio_at_tick
 from trade_executor.runner.live import LiveConfig, LiveTrader
-from trade_executor.state import JSONFileStore, TradeStatus
+from trade_executor.state import TradeStatus
+
+from .test_live_v3 import STRATEGY as LIVE_V3_STRATEGY
 
 pytestmark = pytest.mark.xdist_group("pancakeswap-v3")  # one devnet for the module
 
@@ -64,34 +64,8 @@ CHAIN = 31337
 ZERO = "0x" + "00" * 20
 HOT_WALLET_KEY = "0x" + "44" * 32
 
-STRATEGY = '''
-from decimal import Decimal
-
-from trade_executor.strategy.api import ChainId
-
-trading_strategy_engine_version = "1.0"
-trading_strategy_cycle = "1h"
-chain_id = ChainId.anvil
-exchange = "pancakeswap-v3"
-reserve_currency = "USDC"
-
-
-class Parameters:
-    initial_cash = 10_000
-    slippage_tolerance = 0.01
-
-
-def create_trading_universe(timestamp, data, execution_context, options):
-    return data.embedded(["ETH"], fee={"ETH": 0.0025})
-
-
-def decide_trades(input):
-    """Alternate: buy 2,500 USDC of ETH, then sell it all."""
-    pm = input.position_manager
-    if pm.is_any_open():
-        return pm.close_all()
-    return pm.open_long(input.universe.get_single_pair(), Decimal(2_500))
-'''
+# test_live_v3's alternating strategy (buy 2,500 USDC of ETH, then sell it all) on the 0.25 % PancakeSwap pool
+STRATEGY = LIVE_V3_STRATEGY.replace('exchange = "uniswap-v3"', 'exchange = "pancakeswap-v3"').replace('fee={"ETH": 0.003}', 'fee={"ETH": 0.0025}')
 
 
 def contract(web3, name: str, address: str):
@@ -395,30 +369,19 @@ def test_a_live_buy_and_sell_fill_exactly_the_quotes_from_pool_state(web3, panca
     assert not trader.state.portfolio.open_positions
 
 
-def live_env(pancake, strategy_file: Path, state_file: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOKEN_", "JSON_RPC", "TRADE_EXECUTOR_CRASH", "UNISWAP_"))}
-    env.update(
-        STRATEGY_FILE=str(strategy_file), STATE_FILE=str(state_file), EXECUTION_TYPE="uniswap_v3_hot_wallet", JSON_RPC_ANVIL=pancake.url,
-        PRIVATE_KEY=HOT_WALLET_KEY, UNISWAP_V3_FACTORY=pancake.factory, UNISWAP_V3_SWAP_ROUTER_02=pancake.swap_router02,
-        TOKEN_USDC=pancake.usdc, TOKEN_ETH=pancake.weth, RUN_SINGLE_CYCLE="true", CONFIRMATION_TIMEOUT="20", LOG_LEVEL="warning",
-        CACHE_PATH=str(state_file.parent / "cache"),
-    )
-    return env
-
-
-def test_check_wallet_and_check_universe_name_pancakeswap_v3_and_start_trades_its_pool(web3, pancake, deployer, tmp_path):
+def test_check_wallet_and_check_universe_name_pancakeswap_v3(web3, pancake, deployer, tmp_path):
+    """The commands in process (CliRunner): `trade-executor start` on PancakeSwap v3 runs in test_venue_contract_pancake.py."""
     aged_oracle(web3, pancake, deployer)
     strategy_file = tmp_path / "alternate_pancake.py"
     strategy_file.write_text(STRATEGY)
-    env = live_env(pancake, strategy_file, tmp_path / "state" / "alternate_pancake.json")
+    env = {
+        "STRATEGY_FILE": str(strategy_file), "STATE_FILE": str(tmp_path / "state" / "alternate_pancake.json"), "EXECUTION_TYPE": "uniswap_v3_hot_wallet",
+        "JSON_RPC_ANVIL": pancake.url, "PRIVATE_KEY": HOT_WALLET_KEY, "UNISWAP_V3_FACTORY": pancake.factory,
+        "UNISWAP_V3_SWAP_ROUTER_02": pancake.swap_router02, "TOKEN_USDC": pancake.usdc, "TOKEN_ETH": pancake.weth, "CACHE_PATH": str(tmp_path / "cache"),
+    }
     pool = pancake.pools[POOL]
     for command in ("check-wallet", "check-universe"):
-        result = subprocess.run([str(TRADE_EXECUTOR), command], env=env, capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, result.stderr
-        assert f"ETH-USDC: PancakeSwap v3 pool {pool} fee tier 0.25%, route USDC -> ETH (1 hop)" in result.stdout, result.stdout
-        assert "covers the 15-min TWAP window" in result.stdout
-    started = subprocess.run([str(TRADE_EXECUTOR), "start"], env=env, capture_output=True, text=True, timeout=120)
-    assert started.returncode == 0, started.stderr
-    (position,) = JSONFileStore(env["STATE_FILE"]).load().portfolio.open_positions.values()
-    (buy,) = position.trades.values()
-    assert buy.status is TradeStatus.success and buy.executed_reserve == 2_500 and buy.pair.pool_address == pool
+        result = CliRunner().invoke(app, [command], env=env)
+        assert result.exit_code == 0, result.output
+        assert f"ETH-USDC: PancakeSwap v3 pool {pool} fee tier 0.25%, route USDC -> ETH (1 hop)" in result.output, result.output
+        assert "covers the 15-min TWAP window" in result.output
