@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
 from math import isqrt
@@ -135,29 +137,21 @@ def _devnet(tmp_path: Path, *args: str) -> subprocess.Popen:
     )
 
 
-def test_devnet_command_with_uniswap_v3_writes_the_v3_addresses(tmp_path, wait_until):
-    port = free_port()
-    process = _devnet(tmp_path, f"--port={port}", "--exchange=uniswap-v3", "--pairs=ETH", "--liquidity-usd=1000000")
-    env_file = tmp_path / "devnet.env"
+@contextmanager
+def running_devnet(tmp_path: Path, wait_until, *args: str) -> Iterator[tuple[dict, str]]:
+    """`trade-executor devnet *args` until it is ready: (its .env values, what it printed); then Ctrl-C, and it exits 0.
+    Also checks that `hello` with its .env knows every name in it."""
+    process = _devnet(tmp_path, f"--port={free_port()}", *args)
     try:
         def ready() -> bool:
             if process.poll() is not None:
                 pytest.fail(f"trade-executor devnet exited with {process.returncode}: {(tmp_path / 'stderr.txt').read_text()[-2000:]}")
             return "press Ctrl-C to stop" in (tmp_path / "stdout.txt").read_text()
 
-        wait_until(ready, timeout=60, what="the v3 devnet")
-        values = dotenv_values(env_file)
-        names = ["UNISWAP_V2_FACTORY", "UNISWAP_V2_ROUTER", "UNISWAP_V3_FACTORY", "UNISWAP_V3_POSITION_MANAGER", "UNISWAP_V3_SWAP_ROUTER_02", "UNISWAP_V3_QUOTER_V2", "UNISWAP_V3_POOL_ETH_USDC_3000"]
-        web3 = create_web3(values["JSON_RPC_ANVIL"])
-        printed = (tmp_path / "stdout.txt").read_text()
-        for name in names:
-            assert len(web3.eth.get_code(values[name])) > 0, name
-            assert values[name] in printed, name
-        pool = contract(web3, "UniswapV3Pool", values["UNISWAP_V3_POOL_ETH_USDC_3000"])
-        assert {pool.functions.token0().call(), pool.functions.token1().call()} == {values["WETH"], values["TOKEN_USDC"]}
-        assert pool.functions.slot0().call()[4] == 500  # observationCardinalityNext: the oracle a live strategy reads grows from the start
-        assert values["PRIVATE_KEY"] not in printed
-        hello = subprocess.run([str(TRADE_EXECUTOR), f"--env-file={env_file}", "hello"], capture_output=True, text=True, timeout=60)
+        wait_until(ready, timeout=60, what=f"trade-executor devnet {' '.join(args)}")
+        values = dotenv_values(tmp_path / "devnet.env")
+        yield values, (tmp_path / "stdout.txt").read_text()
+        hello = subprocess.run([str(TRADE_EXECUTOR), f"--env-file={tmp_path / 'devnet.env'}", "hello"], capture_output=True, text=True, timeout=60)
         assert hello.returncode == 0 and "not a variable" not in hello.stdout + hello.stderr  # the v3 names are known to the env checks
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
@@ -167,20 +161,24 @@ def test_devnet_command_with_uniswap_v3_writes_the_v3_addresses(tmp_path, wait_u
             process.wait()
 
 
+def test_devnet_command_with_uniswap_v3_writes_the_v3_addresses(tmp_path, wait_until):
+    with running_devnet(tmp_path, wait_until, "--exchange=uniswap-v3", "--pairs=ETH", "--liquidity-usd=1000000") as (values, printed):
+        names = ["UNISWAP_V2_FACTORY", "UNISWAP_V2_ROUTER", "UNISWAP_V3_FACTORY", "UNISWAP_V3_POSITION_MANAGER", "UNISWAP_V3_SWAP_ROUTER_02", "UNISWAP_V3_QUOTER_V2", "UNISWAP_V3_POOL_ETH_USDC_3000"]
+        web3 = create_web3(values["JSON_RPC_ANVIL"])
+        for name in names:
+            assert len(web3.eth.get_code(values[name])) > 0, name
+            assert values[name] in printed, name
+        pool = contract(web3, "UniswapV3Pool", values["UNISWAP_V3_POOL_ETH_USDC_3000"])
+        assert {pool.functions.token0().call(), pool.functions.token1().call()} == {values["WETH"], values["TOKEN_USDC"]}
+        assert pool.functions.slot0().call()[4] == 500  # observationCardinalityNext: the oracle a live strategy reads grows from the start
+        assert values["PRIVATE_KEY"] not in printed
+
+
 def test_devnet_command_with_pancakeswap_v3_writes_its_addresses(tmp_path, wait_until):
     """PancakeSwap's factory and pools with the devnet's pool deployer, SmartRouter stand-in and minter; no QuoterV2 or position manager."""
     started = time.perf_counter()
-    process = _devnet(tmp_path, f"--port={free_port()}", "--exchange=pancakeswap-v3", "--pairs=ETH", "--liquidity-usd=1000000")
-    try:
-        def ready() -> bool:
-            if process.poll() is not None:
-                pytest.fail(f"trade-executor devnet exited with {process.returncode}: {(tmp_path / 'stderr.txt').read_text()[-2000:]}")
-            return "press Ctrl-C to stop" in (tmp_path / "stdout.txt").read_text()
-
-        wait_until(ready, timeout=60, what="the PancakeSwap v3 devnet")
+    with running_devnet(tmp_path, wait_until, "--exchange=pancakeswap-v3", "--pairs=ETH", "--liquidity-usd=1000000") as (values, printed):
         print(f"devnet --exchange=pancakeswap-v3 ready in {time.perf_counter() - started:.2f} s")  # noqa: T201 - a figure for the closing note
-        values = dotenv_values(tmp_path / "devnet.env")
-        printed = (tmp_path / "stdout.txt").read_text()
         web3 = create_web3(values["JSON_RPC_ANVIL"])
         names = ["UNISWAP_V2_FACTORY", "UNISWAP_V3_FACTORY", "UNISWAP_V3_POOL_DEPLOYER", "UNISWAP_V3_SWAP_ROUTER_02", "UNISWAP_V3_MINTER", "UNISWAP_V3_POOL_ETH_USDC_2500"]
         for name in names:
@@ -192,14 +190,6 @@ def test_devnet_command_with_pancakeswap_v3_writes_its_addresses(tmp_path, wait_
         assert pool.functions.factory().call() == values["UNISWAP_V3_FACTORY"] and pool.functions.fee().call() == 2500
         assert pool.functions.slot0().call()[4] == 500  # observationCardinalityNext: the oracle grows from the start
         check_router(web3, PANCAKESWAP_EXCHANGE, values["UNISWAP_V3_FACTORY"], values["UNISWAP_V3_SWAP_ROUTER_02"])
-        hello = subprocess.run([str(TRADE_EXECUTOR), f"--env-file={tmp_path / 'devnet.env'}", "hello"], capture_output=True, text=True, timeout=60)
-        assert hello.returncode == 0 and "not a variable" not in hello.stdout + hello.stderr
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_devnet_command_refuses_an_unknown_exchange(tmp_path):
