@@ -12,14 +12,14 @@ BTC by the v2 one (runner/hot_wallet_venue.py). ``MixedVenue`` is one venue to t
   in one cycle never take the same nonce; recovery after a crash settles each trade with its own
   venue's model (``model_for``);
 - market data: each pair's candles from its own venue's loader, merged into one universe;
-- treasury: the hot wallet's (balances and transactions, whatever venue sent them).
+- treasury: the hot wallet's (balances and transactions, whatever venue sent them); on paper the books'.
 
 Which exchanges a strategy trades is known before anything is read from the chain:
 ``universe_exchanges`` runs the module's ``create_trading_universe`` on synthetic candles.
 
 Supported: one Uniswap v2 style exchange (UNISWAP_V2_ROUTER/FACTORY) and one Uniswap v3 style exchange
-(UNISWAP_V3_FACTORY/SWAP_ROUTER_02) from a hot wallet. Refused, naming the pairs: two exchanges of
-the same kind (one router of each is configured), and paper trading (EXECUTION_TYPE=paper) of a mixed universe.
+(UNISWAP_V3_FACTORY/SWAP_ROUTER_02), from a hot wallet or on paper (each pair filled by its venue's
+paper model). Refused, naming the pairs: two exchanges of the same kind (one router of each is configured).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from trade_executor.market.candles import parse_time_frame
 from trade_executor.market.fee_tiers import is_concentrated_liquidity
 from trade_executor.market.loader import MarketDataLoader, exchange_for
 from trade_executor.market.universe import TradingUniverse
-from trade_executor.runner.venue import HOT_WALLET, PAPER, LiveVenue
+from trade_executor.runner.venue import PAPER, LiveVenue
 from trade_executor.strategy.context import ExecutionContext, ExecutionMode, UniverseOptions
 from trade_executor.strategy.module import StrategyModule, call_with_supported_arguments
 
@@ -106,20 +106,15 @@ def describe_exchanges(exchanges: dict[str, str]) -> str:
     return ", ".join(f"{ticker} on {slug}" for ticker, slug in exchanges.items())
 
 
-def check_mixed(exchanges: dict[str, str], execution_type: str | None) -> tuple[str, str]:
+def check_mixed(exchanges: dict[str, str]) -> tuple[str, str]:
     """The (v2, v3) exchange slugs of a mixed universe; what this release cannot trade is refused naming the pairs and venues."""
     v2 = sorted({slug for slug in exchanges.values() if not is_concentrated_liquidity(slug)})
     v3 = sorted({slug for slug in exchanges.values() if is_concentrated_liquidity(slug)})
-    supported = "A live run trades a mixed universe from a hot wallet on one Uniswap v2 style exchange (UNISWAP_V2_ROUTER, UNISWAP_V2_FACTORY) and one Uniswap v3 style exchange (UNISWAP_V3_FACTORY, UNISWAP_V3_SWAP_ROUTER_02)."
+    supported = "A live or paper run trades a mixed universe on one Uniswap v2 style exchange (UNISWAP_V2_ROUTER, UNISWAP_V2_FACTORY) and one Uniswap v3 style exchange (UNISWAP_V3_FACTORY, UNISWAP_V3_SWAP_ROUTER_02)."
     if len(v2) > 1 or len(v3) > 1:
         raise ConfigurationError(
             f"The strategy's pairs are on {len(v2) + len(v3)} exchanges ({describe_exchanges(exchanges)}): two of the same kind "
             f"({', '.join(v2 if len(v2) > 1 else v3)}) would need two routers of that kind. {supported} Fix: keep one exchange per kind in create_trading_universe's exchange=."
-        )
-    if execution_type == PAPER:
-        raise ConfigurationError(
-            f"Paper trading a universe that mixes exchanges ({describe_exchanges(exchanges)}) is not supported yet: the paper venue fills on one exchange's pools. "
-            f"{supported} Fix: paper-trade a strategy on one exchange, or prove the mixed strategy with `trade-executor replay` (backtest and live on anvil, both venues)."
         )
     return v2[0], v3[0]
 
@@ -178,7 +173,9 @@ class PerPairExecution:
         self._venue_for = venue_for
         self.models = [v.execution for v in venues]
         first = self.models[0]
-        self.web3, self.builder, self.clock, self.confirmation_timeout = first.web3, first.builder, first.clock, first.confirmation_timeout
+        self.clock = first.clock
+        # the hot wallet's, shared by the models (None on paper): what recovery.py reads besides model_for
+        self.web3, self.builder, self.confirmation_timeout = getattr(first, "web3", None), getattr(first, "builder", None), getattr(first, "confirmation_timeout", None)
 
     @property
     def wallet(self) -> str:
@@ -282,19 +279,26 @@ class MixedVenue(LiveVenue):
 
 
 def mixed_venue(config, strategy: StrategyModule, save: Callable[[], None], loader, exchanges: dict[str, str]) -> MixedVenue:
-    """The hot-wallet venue of a universe on one v2 and one v3 exchange (``exchanges``: ticker -> slug, from ``universe_exchanges``)."""
-    from trade_executor.runner.hot_wallet_venue import HotWalletTreasury, uniswap_v2_venue
-    from trade_executor.runner.v3_venue import uniswap_v3_venue
-
-    v2_slug, v3_slug = check_mixed(exchanges, config.execution_type)
+    """The venue of a universe on one v2 and one v3 exchange (``exchanges``: ticker -> slug, from ``universe_exchanges``):
+    the hot wallet's, or on paper (EXECUTION_TYPE=paper) the paper venue's of each exchange."""
+    v2_slug, v3_slug = check_mixed(exchanges)
     logger.info("A mixed universe: %s; each pair trades on its own exchange's venue", describe_exchanges(exchanges))
-    v2 = uniswap_v2_venue(config, replace(strategy, exchange_slug=v2_slug), save, loader)
-    v3 = uniswap_v3_venue(config, replace(strategy, exchange_slug=v3_slug), save, loader)
-    v3.execution.builder = v2.execution.builder  # one wallet, one nonce manager: two would hand out the same nonce
-    v3.wallet = v2.wallet
+    paper = config.execution_type == PAPER
+    if paper:
+        from trade_executor.runner.paper_venue import PaperTreasury, paper_venue
+
+        v2, v3 = (paper_venue(config, replace(strategy, exchange_slug=slug), save, loader) for slug in (v2_slug, v3_slug))
+    else:
+        from trade_executor.runner.hot_wallet_venue import HotWalletTreasury, uniswap_v2_venue
+        from trade_executor.runner.v3_venue import uniswap_v3_venue
+
+        v2 = uniswap_v2_venue(config, replace(strategy, exchange_slug=v2_slug), save, loader)
+        v3 = uniswap_v3_venue(config, replace(strategy, exchange_slug=v3_slug), save, loader)
+        v3.execution.builder = v2.execution.builder  # one wallet, one nonce manager: two would hand out the same nonce
+        v3.wallet = v2.wallet
     venues = {strategy.exchange_slug: v3 if strategy.exchange_slug == v3_slug else v2}  # the strategy's own exchange first
     venues.update({v2_slug: v2, v3_slug: v3})
-    venue = MixedVenue(HOT_WALLET, v2.web3, None, None, None, None, None, wallet=v2.wallet, venues=venues)
+    venue = MixedVenue(v2.kind, v2.web3, None, None, None, None, None, wallet=v2.wallet, venues=venues)
     venue.routing = PerPairRouting(venues.values())
     venue.pricing = PerPairPricing(venue.venue_for, venues.values())
     venue.valuation = UniswapV2PoolRevaluator(venue.pricing)  # marks each position to its own pool's reference
@@ -302,5 +306,5 @@ def mixed_venue(config, strategy: StrategyModule, save: Callable[[], None], load
     for sub in venues.values():
         sub.execution.native_price = venue.native_price  # gas in USD from whichever venue prices the gas token
     venue.loader = loader or MixedMarketDataLoader({slug: sub.loader for slug, sub in venues.items()}, strategy.exchange_slug)
-    venue.treasury = HotWalletTreasury(venue, config, strategy)
+    venue.treasury = PaperTreasury(venue, strategy) if paper else HotWalletTreasury(venue, config, strategy)
     return venue

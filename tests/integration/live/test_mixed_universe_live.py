@@ -1,7 +1,7 @@
 """A universe that mixes Uniswap v2 and v3 pairs, live through the CLI on one devnet: BTC on a Uniswap v2 pool, ETH on
 a Uniswap v3 0.3% pool. `check-wallet` shows each exchange and each pair's route on its own; `start` buys both pairs
 from one hot wallet, each through its own router, and a cycle killed after its first swap is recovered with that
-swap's venue; paper trading a mixed universe is refused, naming why.
+swap's venue; on paper each pair fills on its own venue's pools and nothing is sent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from trade_executor.chain.connection import create_web3
 from trade_executor.chain.transactions import TransactionBuilder
@@ -22,9 +21,7 @@ from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS, Anvil
 from trade_executor.devnet.deploy import deploy_uniswap_v2
 from trade_executor.devnet.deploy_v3 import deploy_uniswap_v3, pool_key
-from trade_executor.errors import ConfigurationError
 from trade_executor.execution.uniswap_v3.oracle import increase_cardinality
-from trade_executor.runner.live import LiveConfig, LiveTrader
 from trade_executor.state import JSONFileStore, TradeStatus
 from trade_executor.testing.adversary import advance_time
 
@@ -122,15 +119,16 @@ def test_a_cycle_killed_after_its_first_swap_recovers_it_on_its_venue_and_buys_t
     assert eth.nonce != btc.nonce
 
 
-def test_paper_trading_a_mixed_universe_is_refused_naming_the_pairs_and_what_is_supported(devnet, tmp_path):
-    """In-process (the wiring start uses): the refusal comes before any state file is written."""
-    _, _, env = devnet
-    config = LiveConfig(
-        strategy_file=Path(env["STRATEGY_FILE"]), state_file=tmp_path / "paper.json", json_rpc_url=SecretStr(env["JSON_RPC_ANVIL"]), private_key=None,
-        router=env["UNISWAP_V2_ROUTER"], factory=env["UNISWAP_V2_FACTORY"], tokens={"USDC": env["TOKEN_USDC"]}, execution_type="paper",
-        uniswap_v3_factory=env["UNISWAP_V3_FACTORY"], uniswap_v3_swap_router_02=env["UNISWAP_V3_SWAP_ROUTER_02"],
-    )
-    with pytest.raises(ConfigurationError) as refused:
-        LiveTrader(config)
-    assert "Paper trading a universe that mixes exchanges (ETH-USDC on uniswap-v3, BTC-USDC on uniswap-v2) is not supported yet" in str(refused.value)
-    assert not (tmp_path / "paper.json").exists()
+def test_paper_trading_a_mixed_universe_fills_each_pair_on_its_own_venues_pools_and_sends_nothing(devnet, tmp_path):
+    v2, v3, env = devnet
+    web3 = create_web3(env["JSON_RPC_ANVIL"])
+    wallet = HotWallet(env["PRIVATE_KEY"]).address
+    sent = web3.eth.get_transaction_count(wallet)
+    result = run("start", {**env, "EXECUTION_TYPE": "paper", "STATE_FILE": str(tmp_path / "paper.json")})
+    assert result.returncode == 0, result.stderr
+    state = JSONFileStore(tmp_path / "paper.json").load()
+    trades = {t.pair.ticker: t for p in state.portfolio.open_positions.values() for t in p.trades.values()}
+    assert {t: (trade.pair.exchange_slug, trade.status, trade.executed_reserve) for t, trade in trades.items()} == {
+        "ETH-USDC": ("uniswap-v3", TradeStatus.success, 1_000), "BTC-USDC": ("uniswap-v2", TradeStatus.success, 1_000),
+    }
+    assert web3.eth.get_transaction_count(wallet) == sent  # nothing signed or sent

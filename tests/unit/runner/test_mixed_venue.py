@@ -43,16 +43,14 @@ def test_the_exchanges_of_a_strategy_are_read_without_market_data(tmp_path):
     assert universe_exchanges(load_strategy_module(unknowable)) == {}
 
 
-def test_what_a_mixed_live_run_refuses_names_the_pairs_venues_and_what_is_supported():
+def test_two_exchanges_of_one_kind_are_refused_naming_the_pairs_venues_and_what_is_supported():
     exchanges = {"ETH-USDC": "uniswap-v3", "BTC-USDC": "uniswap-v2"}
-    assert check_mixed(exchanges, "uniswap_v3_hot_wallet") == ("uniswap-v2", "uniswap-v3")
-    with pytest.raises(ConfigurationError) as paper:
-        check_mixed(exchanges, "paper")
-    assert "Paper trading a universe that mixes exchanges (ETH-USDC on uniswap-v3, BTC-USDC on uniswap-v2) is not supported yet" in str(paper.value)
-    assert "one Uniswap v2 style exchange" in str(paper.value) and "trade-executor replay" in str(paper.value)
+    assert check_mixed(exchanges) == ("uniswap-v2", "uniswap-v3")
     with pytest.raises(ConfigurationError) as two_v2:
-        check_mixed({**exchanges, "LINK-USDC": "sushiswap"}, None)
-    assert "(ETH-USDC on uniswap-v3, BTC-USDC on uniswap-v2, LINK-USDC on sushiswap): two of the same kind (sushiswap, uniswap-v2)" in str(two_v2.value)
+        check_mixed({**exchanges, "LINK-USDC": "sushiswap"})
+    message = str(two_v2.value)
+    assert "(ETH-USDC on uniswap-v3, BTC-USDC on uniswap-v2, LINK-USDC on sushiswap): two of the same kind (sushiswap, uniswap-v2)" in message
+    assert "one Uniswap v2 style exchange (UNISWAP_V2_ROUTER, UNISWAP_V2_FACTORY) and one Uniswap v3 style exchange" in message
 
 
 class _Model:
