@@ -138,7 +138,7 @@ def main() -> None:
         print(f"{venue:11} {f'trigger check pass over {open_positions} open positions':52} {statistics.median(passes) * 1000:>10.1f} {max(passes) * 1000:>8.1f} {50:>10}")
     if arguments.repeat > 1:
         print(f"\nbest of {arguments.repeat} runs per venue (per measure, the run with the lowest median), each on a fresh anvil")
-    print("\nanvil on 127.0.0.1 with automine; each cycle rebuilds the universe from pool events (v2) or the pool oracle (v3),")
+    print("\nanvil on 127.0.0.1 with automine; each cycle rebuilds the universe from the pools' events (v2 and v3),")
     print("syncs the treasury, checks accounts, decides, approves nothing new, signs, saves state, broadcasts, confirms, settles and saves.")
 
 if __name__ == "__main__":
