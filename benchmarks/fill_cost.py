@@ -5,7 +5,14 @@
 Each model fills the same swaps: a $10,000 buy and a sell of 5.4321 ETH on an ETH-USDC pool as
 deep as a v2 pool with $5M on its quote side, the price changing between swaps (as candles do,
 so no per-price cache helps). The figure is the best of ``--repeats`` runs, in microseconds per
-swap, and the ratio of each model to the constant-product (v2) one.
+swap, and the ratio of each model to the constant-product (v2) one; the models take turns in
+every round.
+
+Two v3 rows: the constant depth (one range of the candle's L: data without ranges, or
+``pool_liquidity_usd``), and the ranges of a pool downloaded from the chain (market/pool_ranges.py):
+one-spacing positions side by side, as deep in each range as the constant depth within 30%, so the
+buy crosses about four initialised ticks and the sell three, each fill handed the pool at its price
+as the backtest's pricing hands it (a PoolDepth made per fill, counted in).
 """
 
 from __future__ import annotations
@@ -13,10 +20,14 @@ from __future__ import annotations
 import argparse
 import time
 from decimal import Decimal
+from fractions import Fraction
 
 from trade_executor.execution.fill_models import ConstantProductFillModel, FillModel
 from trade_executor.execution.uniswap_v3_fill import ConcentratedLiquidityFillModel
 from trade_executor.identifiers import AssetIdentifier, TradingPairIdentifier, synthetic_address
+from trade_executor.market.pool_ranges import PoolDepth, RangeHistory
+from trade_executor.market.uniswap_v3_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO, Q96, get_tick_at_sqrt_ratio
+from trade_executor.market.uniswap_v3_swap import PoolState, TickTable, sqrt_price_x96_from_price, swap
 
 USDC = AssetIdentifier(1, synthetic_address("1", "USDC"), "USDC", 6)
 ETH = AssetIdentifier(1, synthetic_address("1", "ETH"), "ETH", 18)
@@ -24,19 +35,44 @@ PAIR = TradingPairIdentifier(ETH, USDC, synthetic_address("1", "uniswap-v3", "ET
 DEPTH = Decimal(5_000_000)
 PRICES = [Decimal("1834.27") + Decimal(i) / 100 for i in range(997)]  # a prime count: buys and sells never share a price
 BUY, SELL = Decimal(10_000), Decimal("5.4321")
+BASE_IS_TOKEN0 = int(ETH.address, 16) < int(USDC.address, 16)
 
 
-def us_per_swap(models: dict[str, FillModel], swaps: int, repeats: int) -> dict[str, float]:
-    """Best time per swap of each model; the models take turns in every round, so a busy machine slows both alike."""
+def us_per_swap(models: dict[str, tuple[FillModel, RangeHistory | None]], swaps: int, repeats: int) -> dict[str, float]:
+    """Best time per swap of each model; the models take turns in every round, so a busy machine slows them alike."""
     best = dict.fromkeys(models, float("inf"))
     for _ in range(repeats):
-        for name, model in models.items():
+        for name, (model, ranges) in models.items():
             started = time.perf_counter()
-            for i in range(swaps // 2):
-                model.buy(PAIR, PRICES[i % 997], BUY, None)
-                model.sell(PAIR, PRICES[(i + 500) % 997], SELL, None)
+            if ranges is None:
+                for i in range(swaps // 2):
+                    model.buy(PAIR, PRICES[i % 997], BUY, None)
+                    model.sell(PAIR, PRICES[(i + 500) % 997], SELL, None)
+            else:
+                for i in range(swaps // 2):
+                    model.buy(PAIR, PRICES[i % 997], BUY, PoolDepth(DEPTH, ranges.at(i % 997)))
+                    model.sell(PAIR, PRICES[(i + 500) % 997], SELL, PoolDepth(DEPTH, ranges.at((i + 500) % 997)))
             best[name] = min(best[name], (time.perf_counter() - started) / (swaps // 2 * 2))
     return {name: seconds * 1e6 for name, seconds in best.items()}
+
+
+def pool_ranges() -> RangeHistory:
+    """One-spacing ranges around PRICES, their L within 30 % of the constant depth's; a state at each of PRICES."""
+    sqrt_prices = [pool_sqrt_price(p) for p in PRICES]
+    quote_units = int(DEPTH) * 10**PAIR.quote.decimals  # the constant depth's L (uniswap_v3_fill.py's conversion)
+    spacing, depth_l = 10, quote_units * Q96 // sqrt_prices[0] if BASE_IS_TOKEN0 else quote_units * sqrt_prices[0] // Q96
+    centre = get_tick_at_sqrt_ratio(sqrt_prices[0]) // spacing * spacing
+    nets: dict[int, list[int]] = {}
+    for k in range(-150, 150):
+        amount = int(depth_l * Decimal(10 + k % 3 * 3) / 12)  # 83 %, 108 %, 133 % of it
+        for tick, net in ((centre + k * spacing, amount), (centre + (k + 1) * spacing, -amount)):
+            gross_net = nets.setdefault(tick, [0, 0])
+            gross_net[0] += amount
+            gross_net[1] += net
+    table = TickTable(spacing, {t: n for t, (_, n) in nets.items()})
+    ticks = [get_tick_at_sqrt_ratio(s) for s in sqrt_prices]
+    states = [(i * 3600, i, tick, table.liquidity_at(tick)) for i, tick in enumerate(ticks)]
+    return RangeHistory(PAIR.pool_address, spacing, [[t, g, n] for t, (g, n) in sorted(nets.items())], None, [], states, None)
 
 
 def main() -> None:
@@ -44,9 +80,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--swaps", type=int, default=4000)
     args = parser.parse_args()
+    ranges = pool_ranges()
     models = {
-        "constant product (v2)": ConstantProductFillModel(DEPTH),
-        "concentrated liquidity (v3)": ConcentratedLiquidityFillModel(liquidity_usd=DEPTH, pairs=[PAIR]),
+        "constant product (v2)": (ConstantProductFillModel(DEPTH), None),
+        "concentrated liquidity (v3)": (ConcentratedLiquidityFillModel(liquidity_usd=DEPTH, pairs=[PAIR]), None),
+        "v3, ranges from the chain": (ConcentratedLiquidityFillModel(pairs=[PAIR]), ranges),
     }
     costs = us_per_swap(models, args.swaps, args.repeats)
     v2 = costs["constant product (v2)"]
@@ -55,6 +93,24 @@ def main() -> None:
         print(f"{name:30} {cost:9.2f} {cost / v2:6.2f}x")
     ratio = costs["concentrated liquidity (v3)"] / v2
     print(f"{'target v3 <= 2x v2':30} {'met' if ratio <= 2 else 'MISSED':>9} {ratio:6.2f}x")
+    crossed = [len(swap_crossings(ranges, i, buy)) for i in (0, 500) for buy in (True, False)]
+    print(f"(the ranges' swaps cross {min(crossed)} to {max(crossed)} initialised ticks)")
+
+
+def pool_sqrt_price(price: Decimal) -> int:
+    """The pool's sqrtPriceX96 at ``price`` USDC per ETH (token0 is the token of the lower address)."""
+    if BASE_IS_TOKEN0:
+        return sqrt_price_x96_from_price(price, PAIR.base.decimals, PAIR.quote.decimals)
+    return sqrt_price_x96_from_price(1 / Fraction(price), PAIR.quote.decimals, PAIR.base.decimals)
+
+
+def swap_crossings(ranges: RangeHistory, index: int, buy: bool) -> tuple[int, ...]:
+    """The ticks the benchmark's buy (or sell) at PRICES[index] crosses."""
+    state = ranges.at(index)
+    amount = int(BUY * 10**PAIR.quote.decimals) if buy else int(SELL * 10**PAIR.base.decimals)
+    zero_for_one = buy != BASE_IS_TOKEN0  # a buy pays the quote token in
+    limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+    return swap(PoolState(pool_sqrt_price(PRICES[index]), state.tick, state.liquidity, 500, state), zero_for_one, amount, limit).ticks_crossed
 
 
 if __name__ == "__main__":

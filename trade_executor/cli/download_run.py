@@ -103,6 +103,8 @@ def describe_pool(store: PoolHistoryStore, metadata: PoolMetadata) -> str:
         when = _time(int(moves["timestamp"][0].as_py())) if moves.num_rows else ("before the first block" if metadata.start_state else "no Swap yet")
         swaps = moves.filter(pc.or_(pc.not_equal(moves["amount0"], 0), pc.not_equal(moves["amount1"], 0))).num_rows  # not the Initialize
         counts = f"{swaps:,} swaps, {ranges.num_rows:,} mints and burns"
+        if metadata.start_ticks:
+            counts += f", {len(metadata.start_ticks):,} ticks initialised before its first block"
         kind = f"v3 {format_fee_pips(metadata.fee_pips)} "
     else:
         first = store.read(metadata, "sync")

@@ -4,16 +4,23 @@ Every cycle's candle index is found once, up front (one searchsorted per pair), 
 look-up is a list index and a cached Decimal: O(1) whatever the length of history. The cache
 holds one price per pair (the cycle's: revaluation and fills in the same cycle share it), so it
 does not grow with history either.
+
+A v3 pool from ``data.chain`` also has its ranges through time (``TradingUniverse.pool_ranges``):
+each cycle's state index is found up front too, and ``get_liquidity`` hands a fill the pool as it
+stood at the cycle's open (the state after the last block before the cycle: the candle's open is
+that state's price) with the depth, as a ``PoolDepth``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
 
 from trade_executor.identifiers import TradingPairIdentifier
 from trade_executor.market.indexes import SharedLists, as_array, index_list, sorted_positions
+from trade_executor.market.pool_ranges import PoolDepth, RangeHistory
 from trade_executor.market.universe import TradingUniverse
 
 
@@ -42,6 +49,7 @@ class BacktestPricing:
         self._cache: dict[str, tuple[int, Decimal | None]] = {}  # ticker -> (candle index, its open as a Decimal)
         self._last_index: dict[str, list[int]] = {}
         self._liquidity_index: dict[str, list[int]] = {}
+        self._ranges: dict[str, tuple[RangeHistory, Sequence[int]]] = {}  # ticker -> (the v3 pool's ranges, its state index per cycle)
         for ticker in universe.pairs:
             arrays = universe.get_arrays(ticker)
             at_cycle = candle_index_at(arrays.timestamps, cycle_times_ns)
@@ -52,6 +60,9 @@ class BacktestPricing:
                 # A candle's liquidity is its value at the close: at time T the latest known is the last candle closed by T.
                 closed = sorted_positions(arrays.timestamps + universe.time_frame.value, cycle_times_ns, side="right") - 1
                 self._liquidity_index[ticker] = index_list(np.maximum(closed, np.minimum(last_index, 0)))
+                ranges = universe.pool_ranges.get(ticker)
+                if ranges is not None and ranges.pool.lower() == universe.pairs[ticker].pool_address.lower():
+                    self._ranges[ticker] = (ranges, index_list(ranges.state_index_at(cycle_times_ns)))
             self._open[ticker] = shared.floats(arrays.open)
             self._liquidity[ticker] = arrays.liquidity
             self._cache[ticker] = (-1, None)
@@ -87,11 +98,17 @@ class BacktestPricing:
         return None if index < 0 else self._price(pair.ticker, index)
 
     def get_liquidity(self, pair: TradingPairIdentifier) -> Decimal | None:
+        """The depth known now; a v3 pool's with its ranges as they stood at the cycle's open (a PoolDepth)."""
         series = self._liquidity[pair.ticker]
         if series is None:
             return self._constant_liquidity
         index = self._liquidity_index[pair.ticker][self.cursor]
-        return None if index < 0 else to_decimal(series[index])
+        if index < 0:
+            return None
+        ranges = self._ranges.get(pair.ticker)
+        if ranges is None:
+            return to_decimal(series[index])
+        return PoolDepth(to_decimal(series[index]), ranges[0].at(ranges[1][self.cursor]))
 
     def has_candle_now(self, ticker: str) -> bool:
         return self._candle_at_cycle[ticker][self.cursor] >= 0

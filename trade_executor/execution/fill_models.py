@@ -36,7 +36,8 @@ class Fill:
 
 
 class FillModel(Protocol):
-    """Turn a swap request at a mid price into a fill. ``liquidity`` is the pool's quote-side USD value."""
+    """Turn a swap request at a mid price into a fill. ``liquidity`` is the pool's quote-side USD value
+    (for a v3 pool from the chain a market.pool_ranges.PoolDepth, which also carries its ranges then)."""
 
     name: str
 
@@ -163,29 +164,31 @@ class PerVenueFillModel:
 
 
 def fill_model_named(
-    name: str, fee_rate: Decimal, liquidity_usd: Decimal | None, pairs: Iterable[TradingPairIdentifier] = (), *, chosen: bool = True
+    name: str, fee_rate: Decimal, liquidity_usd: Decimal | None, pairs: Iterable[TradingPairIdentifier] = (), *, chosen: bool = True,
+    ranges_from_data: bool = False,
 ) -> FillModel:
     """The fill model a strategy's ``fill_model`` (or ``--fill-model``) names.
 
     ``chosen=False``: the strategy kept the default, and each pool fills with its venue's maths:
     v3 pools (``pairs`` on a Uniswap v3 style exchange) with concentrated liquidity, v2 pools x*y=k.
+    ``ranges_from_data``: the data has v3 pools' ranges through time (the concentrated-liquidity model says so).
     """
     pairs = list(pairs)
     if name == CONSTANT_PRODUCT and not chosen and any(is_concentrated_liquidity(p.exchange_slug) for p in pairs):
-        v3 = _concentrated(liquidity_usd, [p for p in pairs if is_concentrated_liquidity(p.exchange_slug)])
+        v3 = _concentrated(liquidity_usd, [p for p in pairs if is_concentrated_liquidity(p.exchange_slug)], ranges_from_data)
         if all(is_concentrated_liquidity(p.exchange_slug) for p in pairs):
             return v3
         return PerVenueFillModel(ConstantProductFillModel(liquidity_usd), v3)
     if name == CONSTANT_PRODUCT:
         return ConstantProductFillModel(liquidity_usd)
     if name == CONCENTRATED_LIQUIDITY:
-        return _concentrated(liquidity_usd, pairs)
+        return _concentrated(liquidity_usd, pairs, ranges_from_data)
     if name in SIMPLE_FILL_MODELS:
         return SimpleFillModel(fee_rate, fee_on_top=name == SIMPLE_FEE_ON_TOP)
     raise ConfigurationError(f"Unknown fill model {name!r}: use {', '.join(FILL_MODEL_NAMES[:-1])} or {FILL_MODEL_NAMES[-1]}.")
 
 
-def _concentrated(liquidity_usd: Decimal | None, pairs: list[TradingPairIdentifier]) -> FillModel:
+def _concentrated(liquidity_usd: Decimal | None, pairs: list[TradingPairIdentifier], ranges_from_data: bool = False) -> FillModel:
     from trade_executor.execution.uniswap_v3_fill import ConcentratedLiquidityFillModel  # imports this module
 
-    return ConcentratedLiquidityFillModel(liquidity_usd=liquidity_usd, pairs=pairs)
+    return ConcentratedLiquidityFillModel(liquidity_usd=liquidity_usd, pairs=pairs, ranges_from_data=ranges_from_data)

@@ -11,6 +11,11 @@ Where the active liquidity L comes from, in order:
   the nets at or below the pool's tick, and a large swap crosses each initialised tick with that
   range's liquidity, as the pool does. The ticks are one pool's (absolute ticks of its token
   order), so a model with a table serves the pair of that pool;
+- the pool's ranges at the fill's time, when the ``liquidity`` the backtest passes is a
+  ``PoolDepth`` (a v3 pool downloaded from the chain: market/pool_ranges.py). L is the pool's own
+  L at the cycle's open, carried to the mid price's tick through the nets in between (at the
+  candle's open that is the state's own tick but where the float price rounds across a tick; a
+  stop loss filled at its trigger price crosses what lies between), and the swap crosses each tick initialised then with its range's liquidity;
 - otherwise a USD depth: the ``liquidity`` the backtest passes (a candle's liquidity column) or
   ``liquidity_usd``. It means what it means for the constant-product model: the USD value of the
   quote side of a v2 pool. The same L, L = sqrt(base units * quote units), is then held by one
@@ -36,13 +41,13 @@ from typing import NamedTuple
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.fill_models import Fill
 from trade_executor.identifiers import TradingPairIdentifier
-from trade_executor.market.fee_tiers import format_fee_pips
+from trade_executor.market.fee_tiers import TICK_SPACINGS, format_fee_pips
+from trade_executor.market.pool_ranges import PoolDepth
 from trade_executor.market.uniswap_v3_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO, PIPS, Q96, get_tick_at_sqrt_ratio
 from trade_executor.market.uniswap_v3_swap import PoolState, TickTable, full_range_ticks, swap
 from trade_executor.money import from_units, quantize_down, ratio, to_units
 
 CONCENTRATED_LIQUIDITY = "concentrated_liquidity"
-TICK_SPACINGS = {100: 1, 500: 10, 2500: 50, 3000: 60, 10000: 200}  # Uniswap v3's tiers and PancakeSwap's 0.25%
 
 
 class _Pool(NamedTuple):
@@ -67,7 +72,9 @@ class ConcentratedLiquidityFillModel:
         tick_spacing: int | None = None,
         liquidity_net: Mapping[int, int] | None = None,
         pairs: Iterable[TradingPairIdentifier] = (),
+        ranges_from_data: bool = False,
     ):
+        """``ranges_from_data``: the data has the pools' ranges through time (only describe() reads it)."""
         if not 0 <= fee_pips < PIPS:
             raise ConfigurationError(f"fee_pips must be in [0, {PIPS}), got {fee_pips} (3000 is 0.3%)")
         self.fee_pips = fee_pips
@@ -77,6 +84,7 @@ class ConcentratedLiquidityFillModel:
         self._pools: dict[int, tuple[TradingPairIdentifier, _Pool]] = {}  # by id: hashing a pair costs more than a swap
         self._prices: dict[int, tuple[Decimal, int, tuple[int, int]]] = {}  # by pair id: the last mid price's sqrt price
         self.fee_tiers = sorted({self._pool_of(pair).fee_pips for pair in pairs})  # for describe()
+        self.ranges_from_data = ranges_from_data
 
     def buy(self, pair: TradingPairIdentifier, mid_price: Decimal, quote_in: Decimal, liquidity: Decimal | None) -> Fill:
         base_dec, quote_dec = pair.base.decimals, pair.quote.decimals
@@ -96,6 +104,8 @@ class ConcentratedLiquidityFillModel:
     def describe(self) -> str:
         if self.table is not None:
             source = f"{len(self.table.ticks)} initialised ticks"
+        elif self.ranges_from_data:
+            source = "depth from data, crossing ticks with each range's liquidity at the fill's time"
         elif self.liquidity_usd:
             source = f"${self.liquidity_usd:,.0f} quote-side depth"
         else:
@@ -138,6 +148,10 @@ class ConcentratedLiquidityFillModel:
         if self.table is not None:
             tick = get_tick_at_sqrt_ratio(sqrt_price)
             table, active = self.table, self.table.liquidity_at(tick)
+        elif type(liquidity) is PoolDepth:  # a v3 pool from the chain: its ticks and L at the fill's time
+            table = liquidity.ranges
+            tick = table.tick_at(sqrt_price)
+            active = table.liquidity_at(tick)
         else:
             depth_units = (
                 pool.depth_units

@@ -18,6 +18,7 @@ V3_FEE_TIERS: dict[str, tuple[int, ...]] = {
     "pancakeswap-v3": (100, 500, 2500, 10000),
 }
 DEFAULT_V3_FEE_TIERS = V3_FEE_TIERS["uniswap-v3"]  # another "...-v3" slug: a Uniswap v3 fork
+TICK_SPACINGS = {100: 1, 500: 10, 2500: 50, 3000: 60, 10000: 200}  # each tier's tick spacing: Uniswap v3's and PancakeSwap's 0.25%
 
 
 def is_concentrated_liquidity(exchange_slug: str) -> bool:

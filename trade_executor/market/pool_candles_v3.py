@@ -14,7 +14,9 @@ each swap moved (|amount|), ``liquidity`` the quote side of the v2 pool as deep 
 (virtual reserve: L * sqrtP / 2**96 quote units when quote is token1, L * 2**96 / sqrtP when token0),
 the depth the fill models take (execution/uniswap_v3_fill.py turns it back into L), and
 ``active_liquidity`` L itself (float). ``liquidity_net`` sums the Mint and Burn rows into the
-tick -> liquidityNet table the pool keeps. Candles are built as for v2 (market/pool_candles.py).
+tick -> liquidityNet table the pool keeps; ``range_history`` keeps that table through time, from the
+ticks initialised before the first block on, with the states (market/pool_ranges.py): what a
+backtest fill crosses. Candles are built as for v2 (market/pool_candles.py).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ import pandas as pd
 import pyarrow as pa
 
 from trade_executor.errors import DataError
+from trade_executor.market.fee_tiers import TICK_SPACINGS
 from trade_executor.market.pool_candles import candles_from_blocks
 from trade_executor.market.pool_history import PoolMetadata
+from trade_executor.market.pool_ranges import RangeHistory
 
 Q96 = 2**96
 V3_EXTRA = ("active_liquidity",)
@@ -88,10 +92,13 @@ def base_is_token0_of(metadata: PoolMetadata, base: str) -> bool:
     return token == metadata.token0
 
 
-def v3_candles(metadata: PoolMetadata, swaps: pa.Table, ranges: pa.Table, base: str, time_frame: pd.Timedelta) -> pd.DataFrame:
-    """OHLC of the exact pool price, quote volume, closing depth and L per ``time_frame`` bucket, no bucket missing."""
+def v3_candles(
+    metadata: PoolMetadata, swaps: pa.Table, ranges: pa.Table, base: str, time_frame: pd.Timedelta, *, states: list[BlockState] | None = None
+) -> pd.DataFrame:
+    """OHLC of the exact pool price, quote volume, closing depth and L per ``time_frame`` bucket, no bucket missing
+    (``states``: ``block_states`` of these events, when the caller has them already)."""
     base_is_token0 = base_is_token0_of(metadata, base)
-    states = [s for s in block_states(metadata, swaps, ranges) if s.sqrt_price]
+    states = [s for s in (block_states(metadata, swaps, ranges) if states is None else states) if s.sqrt_price]
     prices = pd.DataFrame(
         {
             "timestamp": [s.timestamp for s in states],
@@ -120,3 +127,34 @@ def liquidity_net(ranges: pa.Table) -> dict[int, int]:
         net[row["tick_lower"]] = net.get(row["tick_lower"], 0) + amount
         net[row["tick_upper"]] = net.get(row["tick_upper"], 0) - amount
     return {tick: value for tick, value in sorted(net.items()) if value}
+
+
+def range_history(metadata: PoolMetadata, swaps: pa.Table, ranges: pa.Table, states: list[BlockState] | None = None) -> RangeHistory | None:
+    """The pool's initialised ticks and L through time (market/pool_ranges.py), or None where what stood before
+    the history is not known: a pool initialised before its first block whose cache has no start ticks (written
+    before they were kept; ``download`` reads them on its next run), or a history that begins after the pool's
+    creation without its state then (a node that keeps no state that old)."""
+    spacing = metadata.tick_spacing or TICK_SPACINGS.get(metadata.fee_pips or 0)
+    if metadata.start_state:
+        if metadata.start_ticks is None or metadata.start_words is None:
+            return None
+        start_ticks, known, start = metadata.start_ticks, (metadata.start_words[0], metadata.start_words[1]), (metadata.start_state[1], metadata.start_state[2])
+    elif _opens_with_initialize(swaps):
+        start_ticks, known, start = [], None, None  # created inside the history: its events are all there is
+    else:
+        return None
+    if spacing is None:
+        return None
+    states = block_states(metadata, swaps, ranges) if states is None else states
+    changes = ((r["block"], r["tick_lower"], r["tick_upper"], int(r["amount"])) for r in _rows(ranges.select(["block", "tick_lower", "tick_upper", "amount"])))
+    return RangeHistory(
+        metadata.pool, spacing, start_ticks, known, changes, ((s.timestamp, s.block, s.tick, s.liquidity) for s in states), start
+    )
+
+
+def _opens_with_initialize(swaps: pa.Table) -> bool:
+    """The first row is the pool's Initialize (stored as a swap of nothing with no liquidity: no real Swap is one)."""
+    if not swaps.num_rows:
+        return False
+    first = swaps.slice(0, 1).to_pylist()[0]
+    return first["amount0"] == 0 and first["amount1"] == 0 and first["liquidity"] == 0

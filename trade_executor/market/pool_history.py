@@ -2,7 +2,8 @@
 
 Layout under the cache folder (CACHE_PATH, ``cache/`` by default)::
 
-    chain-data/<chain id>/<pool address>/metadata.json        tokens, first block, next block to read
+    chain-data/<chain id>/<pool address>/metadata.json        tokens, first block, next block to read (a v3 pool's: its
+                                                              state and initialised ticks before the first block)
     chain-data/<chain id>/<pool address>/sync/<first>-<last>.parquet   block, log_index, timestamp, reserve0, reserve1
     chain-data/<chain id>/<pool address>/swap/<first>-<last>.parquet   ... amount0_in, amount1_in, amount0_out, amount1_out
     chain-data/<chain id>/<pool address>/v3_swap/...    a v3 pool's Swap (and Initialize): amount0, amount1, sqrt_price, liquidity, tick
@@ -70,6 +71,12 @@ class PoolMetadata:
     last_hash: str | None = None  # the hash of block next_block - 1: tells this chain's history from another's (a devnet restarted, a fork)
     fee_pips: int | None = None  # a Uniswap v3 style pool's fee tier (3000 = 0.3%); None for a v2 pool
     start_state: list[int] | None = None  # a v3 pool's [sqrtPriceX96, tick, liquidity] before first_block (None: not initialised yet, or unknown)
+    tick_spacing: int | None = None  # a v3 pool's tick spacing (None in caches written before it was kept)
+    # A v3 pool's initialised ticks before first_block, [tick, liquidityGross, liquidityNet] each, as read from the
+    # tick bitmap words start_words ([first, last]) around its price then. None: not read (the pool was not
+    # initialised then, or the cache was written before they were kept).
+    start_ticks: list[list[int]] | None = None
+    start_words: list[int] | None = None
 
     @property
     def is_v3(self) -> bool:
@@ -166,6 +173,15 @@ class PoolHistoryStore:
                 leftover.unlink()
             return saved
 
+    def rewrite(self, metadata: PoolMetadata) -> PoolMetadata:
+        """Store what ``metadata`` adds about an open pool whose blocks it counts as stored already (its next_block unchanged)."""
+        saved = self.load(metadata.chain_id, metadata.pool)
+        if saved is None or saved.next_block != metadata.next_block:
+            raise DataError(f"The cache of pool {metadata.pool} changed while it was open (another download running?): run the command again.")
+        with _writing(self.root):
+            _write_atomically(self.folder(metadata.chain_id, metadata.pool) / "metadata.json", _metadata_bytes(metadata))
+        return metadata
+
     def commit(self, metadata: PoolMetadata, events: PoolEvents, next_block: int, last_timestamp: int, last_hash: str | None = None) -> PoolMetadata:
         """Store blocks ``metadata.next_block`` to ``next_block - 1``: their rows first, then the metadata that counts them in."""
         with _writing(self.root):
@@ -232,7 +248,14 @@ def _contained(first: int, last: int, parts: list[tuple[Path, int, int]], exclud
 
 
 def _metadata_bytes(metadata: PoolMetadata) -> bytes:
-    return (json.dumps(asdict(metadata), indent=1) + "\n").encode()
+    """The metadata as JSON, a v3 pool's start ticks one to a line (thousands of them, rewritten at every commit)."""
+    data = asdict(metadata)
+    ticks = data.pop("start_ticks")
+    text = json.dumps(data, indent=1)
+    if ticks is not None:
+        rows = "".join(f"\n  {json.dumps(row)}," for row in ticks).removesuffix(",")
+        text = text[:-2] + ',\n "start_ticks": [' + rows + ("\n ]" if rows else "]") + "\n}"
+    return (text + "\n").encode()
 
 
 def _write_atomically(path: Path, content: bytes | pa.Table) -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 from trade_executor.errors import DataError
 from trade_executor.identifiers import AssetIdentifier, TradingPairIdentifier
 from trade_executor.market.candles import Gap, find_gaps, format_time_frame, resample_candles
+from trade_executor.market.pool_ranges import RangeHistory
 
 
 @dataclass(slots=True)
@@ -56,6 +57,8 @@ class TradingUniverse:
     stop_loss_time_frame: pd.Timedelta | None = None
     liquidity_usd: Decimal | None = None
     forward_filled: bool = False
+    # ticker -> a v3 pool's initialised ticks and L through time (data.chain): fills cross ticks with each range's liquidity
+    pool_ranges: dict[str, RangeHistory] = field(default_factory=dict)
     _arrays: dict[str, CandleArrays] = field(default_factory=dict, repr=False)
     _stop_loss_arrays: dict[str, CandleArrays] = field(default_factory=dict, repr=False)
 

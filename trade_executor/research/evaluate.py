@@ -150,6 +150,8 @@ def universe_fingerprint(universe: TradingUniverse) -> str:
         for arrays in (universe.get_arrays(ticker), universe.get_stop_loss_arrays(ticker)):
             for array in (arrays.timestamps, arrays.open, arrays.high, arrays.low, arrays.close, arrays.liquidity):
                 digest.update(b"-" if array is None else array.tobytes())
+        ranges = universe.pool_ranges.get(ticker)
+        digest.update(b"-" if ranges is None else ranges.fingerprint())
     return digest.hexdigest()
 
 

@@ -167,7 +167,10 @@ class BacktestRun:
         parameters = self.strategy.parameters
         chosen = bool(self.options.fill_model) or "fill_model" in vars(getattr(self.strategy.module, "Parameters", object))
         name = self.options.fill_model or parameters.fill_model  # the default: each pool's own maths (v2 or v3)
-        return fill_model_named(name, parameters.simple_fee_rate, parameters.pool_liquidity_usd, self.universe.pairs.values(), chosen=chosen)
+        return fill_model_named(
+            name, parameters.simple_fee_rate, parameters.pool_liquidity_usd, self.universe.pairs.values(), chosen=chosen,
+            ranges_from_data=bool(self.universe.pool_ranges),
+        )
 
     def _gas_model(self) -> GasCostModel:
         parameters = self.strategy.parameters
