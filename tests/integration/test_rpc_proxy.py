@@ -14,7 +14,15 @@ from trade_executor.chain.transactions import BroadcastOutcome, broadcast, wait_
 from trade_executor.chain.wallet import HotWallet, SignedTransaction
 from trade_executor.devnet.anvil import ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEYS, Anvil
 from trade_executor.errors import TransactionUnresolved
-from trade_executor.testing.rpc_proxy import Delay, DropResponse, FaultyRpcProxy, Http502, NonceTooLow, Timeout
+from trade_executor.testing.rpc_proxy import (
+    Delay,
+    DropResponse,
+    FaultyRpcProxy,
+    Http502,
+    NonceTooLow,
+    ReceiptWithoutLogs,
+    Timeout,
+)
 
 SENDER = HotWallet(ANVIL_PRIVATE_KEYS[0])
 RECIPIENT = HotWallet(ANVIL_PRIVATE_KEYS[1]).address
@@ -176,3 +184,17 @@ def test_retries_1_retries_a_read_once(proxy, direct):
 def test_retries_0_still_makes_one_attempt(proxy):
     web3 = create_web3(proxy.url, timeout=1, retries=0)
     assert web3.eth.chain_id == ANVIL_CHAIN_ID
+
+
+def test_a_receipt_without_logs_is_spent_on_a_receipt_not_on_an_answer_of_null(web3, proxy, direct):
+    """A client polling before the block is mined gets null; the fault waits for the first real receipt."""
+    fault = ReceiptWithoutLogs()
+    proxy.add_fault(fault)
+    assert web3.provider.make_request("eth_getTransactionReceipt", ["0x" + "ab" * 32])["result"] is None
+    assert proxy.faults_left == [(fault, 1)]
+    signed = sign_transfer(direct)
+    tx_hash = direct.eth.send_raw_transaction(signed.raw)
+    direct.eth.wait_for_transaction_receipt(tx_hash, timeout=10)
+    receipt = web3.provider.make_request("eth_getTransactionReceipt", [tx_hash.to_0x_hex()])["result"]
+    assert receipt["status"] == "0x1" and receipt["logs"] == []
+    assert proxy.faults_left == []

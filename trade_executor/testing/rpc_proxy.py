@@ -114,22 +114,24 @@ class NonceTooLow(JsonRpcError):
 @dataclass
 class ReceiptWithoutLogs(Fault):
     """Forward the request, then answer its receipt(s) with ``logs`` empty: a node that lost a receipt's logs
-    (status, block and gas are right), so the fill cannot be read from it."""
+    (status, block and gas are right), so the fill cannot be read from it. ``times`` counts receipts: an answer of
+    ``null`` (not mined yet) goes through untouched and does not use the fault up."""
 
     method: str | None = "eth_getTransactionReceipt"
     times: int = 1
 
 
-def _without_logs(answer: bytes) -> bytes:
+def _without_logs(answer: bytes) -> bytes | None:
+    """The answer with its receipts' logs emptied; None when it holds no receipt."""
     try:
         data = json.loads(answer)
     except ValueError:
-        return answer
-    for item in data if isinstance(data, list) else [data]:
-        result = item.get("result") if isinstance(item, dict) else None
-        if isinstance(result, dict) and "logs" in result:
-            result["logs"] = []
-    return json.dumps(data).encode()
+        return None
+    receipts = [item["result"] for item in (data if isinstance(data, list) else [data])
+                if isinstance(item, dict) and isinstance(item.get("result"), dict) and "logs" in item["result"]]
+    for receipt in receipts:
+        receipt["logs"] = []
+    return json.dumps(data).encode() if receipts else None
 
 
 class _Server(ThreadingHTTPServer):
@@ -315,8 +317,20 @@ class FaultyRpcProxy:
         if isinstance(fault, DropResponse):
             return handler.drop()
         if isinstance(fault, ReceiptWithoutLogs):
-            answer = _without_logs(answer)
+            stripped = _without_logs(answer)
+            if stripped is None:
+                self._give_back(fault)
+            answer = stripped or answer
         handler.send_answer(status, answer, content_type)
+
+    def _give_back(self, fault: Fault) -> None:
+        """Undo one use of ``fault`` (it had nothing to act on)."""
+        with self._lock:
+            for entry in self._faults:
+                if entry[0] is fault:
+                    entry[1] += 1
+                    return
+            self._faults.insert(0, [fault, 1])
 
     def _forward(self, body: bytes) -> tuple[int, bytes, str]:
         try:

@@ -12,6 +12,8 @@ from trade_executor.devnet.anvil import ANVIL_PRIVATE_KEYS, Anvil
 from trade_executor.devnet.deploy import deploy_uniswap_v2
 from trade_executor.runner.live import LiveConfig
 
+from .venues import VENUE_CLASSES, VENUES, Venue
+
 HOT_WALLET_KEY = "0x" + "11" * 32
 
 STRATEGY = '''
@@ -89,3 +91,20 @@ def live_config(deployment, strategy_file, tmp_path) -> LiveConfig:
         confirmation_timeout=20,
         cache_path=tmp_path / "cache",
     )
+
+
+# --- the venue contract (test_venue_contract*.py): one devnet per venue for a module --------------------
+
+
+@pytest.fixture(scope="module", params=VENUES)
+def venue_chain(request) -> Venue:
+    with Anvil() as anvil:
+        yield VENUE_CLASSES[request.param](anvil, HOT_WALLET_KEY)
+
+
+@pytest.fixture
+def venue(venue_chain) -> Venue:
+    """The module's devnet of this venue, back as deployed after the test."""
+    snapshot = venue_chain.anvil.rpc("evm_snapshot")
+    yield venue_chain
+    venue_chain.anvil.rpc("evm_revert", snapshot)

@@ -2,7 +2,7 @@
 
 The crash tests themselves (SIGKILL at each fail point, restart, each decision on chain exactly once,
 state equal to the chain; a trade never sent cancelled instead of rebroadcast) run on every venue in
-test_venue_contract.py.
+test_venue_contract_recovery.py.
 """
 
 import os

@@ -1,156 +1,34 @@
-"""The live venue contract: the same crash and manipulation tests against every venue (Uniswap v2, Uniswap v3).
-
-What differs between venues (devnet, configuration, the strategy's exchange and fee tier, the
-adversary's swaps, the pool's Swap events) is the ``venue`` fixture (venues.py); the bodies are one.
-One devnet per venue for the module; each test starts from a snapshot of it taken after deployment
-(a fresh chain for each test, without deploying again).
-
-Crashes: ``trade-executor start`` killed (SIGKILL) at each step of a trade and restarted: each decided
-trade is on chain exactly once and the state equals the chain; a trade signed but never sent can be
-cancelled instead of rebroadcast.
+"""The live venue contract, manipulation: the same tests against every venue (Uniswap v2, Uniswap v3; venue_contract.py).
 
 Manipulation: a searcher (a second funded account) moves the pool for one block just before a cycle
 (the deviation tripwire refuses the trade and nothing is sent; the next cycle trades at the market),
 just before a trigger check (no stop loss or take profit fires on a one-block price; a fall held
 past the reference window sells), or front-runs our swap in the mempool (it reverts on its minimum
 out and nothing else happens); a buy whose own impact is past max_price_impact is not signed.
-
-Repair: a position frozen because its buy's receipt came without logs is settled by ``trade-executor repair`` to
-the wallet's balance once the books are corrected to the chain, and then trades again.
 """
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from trade_executor.chain.abi import load_abi
-from trade_executor.chain.wallet import HotWallet
-from trade_executor.devnet.anvil import Anvil
 from trade_executor.execution.uniswap_v2.treasury import check_accounts
-from trade_executor.failpoints import CRASH_POINTS
 from trade_executor.runner.live import LiveTrader
-from trade_executor.state import JSONFileStore, TradeStatus, TradeType
-from trade_executor.testing.adversary import (
-    Adversary,
-    FrontRun,
-    TradeRecorder,
-    advance_time,
-    approve_router,
-    chain_datetime,
-    transactions_sent,
+from trade_executor.state import TradeStatus, TradeType
+from trade_executor.testing.adversary import Adversary, FrontRun, TradeRecorder, advance_time, chain_datetime, transactions_sent
+
+from .venue_contract import (
+    LP_FEE,
+    MANIPULATION,
+    OVERSIZED_BUY,
+    ROUND_TRIP,
+    TRAILING_STOP,
+    WINDOW_MINUTES,
+    Venue,
+    start_trader,
 )
-from trade_executor.testing.rpc_proxy import FaultyRpcProxy, ReceiptWithoutLogs
-
-from .conftest import HOT_WALLET_KEY, STRATEGY
-from .venues import VENUE_CLASSES, VENUES, Venue
-
-TRADE_EXECUTOR = Path(sys.executable).parent / "trade-executor"
-STRATEGIES = Path(__file__).resolve().parents[2] / "strategies"
-ROUND_TRIP = STRATEGIES / "live_round_trip.py"  # $2,000 buy, stop loss 0.9, take profit 1.1, slippage 1%; sells when open
-OVERSIZED_BUY = STRATEGIES / "live_oversized_buy.py"
-TRAILING_STOP = STRATEGIES / "live_trailing_stop.py"  # trailing stop 0.8
-MANIPULATION = Decimal("0.3")
-LP_FEE = Decimal("0.003")  # both venues' pool: 0.3 %
-WINDOW_MINUTES = 15  # LiveConfig.twap_window_minutes' default
-WALLET = HotWallet(HOT_WALLET_KEY).address
-
-
-@pytest.fixture(scope="module", params=VENUES)
-def venue_chain(request) -> Venue:
-    with Anvil() as anvil:
-        yield VENUE_CLASSES[request.param](anvil, HOT_WALLET_KEY)
-
-
-@pytest.fixture
-def venue(venue_chain) -> Venue:
-    """The module's devnet of this venue, back as deployed after the test."""
-    snapshot = venue_chain.anvil.rpc("evm_snapshot")
-    yield venue_chain
-    venue_chain.anvil.rpc("evm_revert", snapshot)
-
-
-def strategy_file(venue: Venue, folder: Path, source: str | Path) -> Path:
-    """The strategy (a fixture file, or source text) rewritten for the venue, in ``folder``."""
-    text = source.read_text() if isinstance(source, Path) else source
-    path = folder / (source.name if isinstance(source, Path) else "alternate.py")
-    path.write_text(venue.strategy(text))
-    return path
-
-
-# --- crashes ----------------------------------------------------------------------------------
-
-
-def start(venue: Venue, folder: Path, **extra) -> subprocess.CompletedProcess:
-    """``trade-executor start`` for one cycle of the alternating strategy, its state in ``folder``."""
-    env = venue.live_env(folder / "alternate.py", folder / "state.json", folder / "chain-cache", **extra)
-    return subprocess.run([str(TRADE_EXECUTOR), "start"], env=env, capture_output=True, text=True, timeout=120)
-
-
-@pytest.mark.parametrize("crash_at", CRASH_POINTS)
-def test_a_kill_at_any_step_of_a_trade_loses_nothing_and_trades_nothing_twice(venue, tmp_path, crash_at):
-    strategy_file(venue, tmp_path, STRATEGY)
-    killed = start(venue, tmp_path, TRADE_EXECUTOR_CRASH_AT=crash_at)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-
-    # Restart: recovery resolves the buy from the chain, then this cycle decides and makes the sell.
-    restarted = start(venue, tmp_path)
-    assert restarted.returncode == 0, restarted.stderr
-
-    state = JSONFileStore(tmp_path / "state.json").load()
-    trades = sorted((t for p in state.portfolio.get_all_positions() for t in p.trades.values()), key=lambda t: t.trade_id)
-    assert [(t.trade_id, t.is_buy, t.status) for t in trades] == [(1, True, TradeStatus.success), (2, False, TradeStatus.success)]
-    assert len(venue.swaps_by(WALLET)) == 2  # each decided trade on chain exactly once
-    check_accounts(venue.web3, state, WALLET)  # state equals on-chain balances
-    assert len({t.blockchain_transactions[-1].tx_hash for t in trades}) == 2
-
-
-def test_a_trade_not_on_chain_can_be_cancelled_instead_of_rebroadcast(venue, tmp_path):
-    strategy_file(venue, tmp_path, STRATEGY)
-    killed = start(venue, tmp_path, TRADE_EXECUTOR_CRASH_AT="after_sign")
-    assert killed.returncode == -signal.SIGKILL
-    signed_hash = JSONFileStore(tmp_path / "state.json").load().portfolio.open_positions[1].trades[1].blockchain_transactions[-1].tx_hash
-
-    restarted = start(venue, tmp_path, UNRESOLVED_TRADES="fail")
-    assert restarted.returncode == 0, restarted.stderr
-    state = JSONFileStore(tmp_path / "state.json").load()
-    cancelled = state.portfolio.unfilled_trades[1]  # no token moved: recorded apart, no position frozen
-    assert cancelled.status is TradeStatus.failed
-    assert "cancelled" in cancelled.failure_reason
-    assert not state.portfolio.frozen_positions
-    web3 = venue.web3
-    assert web3.eth.get_transaction_count(WALLET, "latest") >= 3
-    with pytest.raises(Exception):  # noqa: B017 - web3 raises TransactionNotFound: the signed swap can never be mined now
-        web3.eth.get_transaction_receipt(signed_hash)
-    # The cycle after recovery was a new decision: one new buy, and it is the only swap on chain.
-    (position,) = state.portfolio.open_positions.values()
-    assert [t.status for t in position.trades.values()] == [TradeStatus.success]
-    assert len(venue.swaps_by(WALLET)) == 1
-
-
-# --- manipulation: a one-block move before a cycle ------------------------------------------------
-
-
-def start_trader(venue: Venue, folder: Path, strategy: Path, **overrides) -> tuple[LiveTrader, TradeRecorder, Adversary]:
-    """A trader of ``strategy`` on a quiet pool (its reference is its price), and a searcher.
-
-    The hot wallet approves the router first, so every transaction counted afterwards is a swap.
-    """
-    venue.ensure_history()
-    adversary = venue.adversary()
-    recorder = TradeRecorder()
-    config = venue.live_config(strategy_file(venue, folder, strategy), folder / "state" / "live.json", folder / "cache")
-    trader = LiveTrader(replace(config, observers=(recorder,), **overrides))
-    approve_router(trader.web3, HOT_WALLET_KEY, venue.router, [venue.tokens["USDC"], venue.tokens["ETH"]])
-    trader.recover()
-    return trader, recorder, adversary
 
 
 def manipulate(venue: Venue, adversary: Adversary, how: str) -> None:
@@ -460,53 +338,3 @@ def test_a_front_run_opening_buy_reverts_leaving_no_position_and_the_cash_and_th
     assert transactions_sent(web3, wallet) == sent + 2
     assert len(venue.swaps_by(wallet)) == 1
     check_accounts(web3, trader.state, wallet)
-
-
-# --- repair: a position frozen by a receipt the executor could not read ------------------------------
-
-
-def cli(venue: Venue, folder: Path, strategy: Path, *args: str) -> subprocess.CompletedProcess:
-    """A ``trade-executor`` operator command on the run ``start_trader`` made in ``folder``, straight to the node."""
-    env = venue.live_env(folder / strategy.name, folder / "state" / "live.json", folder / "cache")
-    return subprocess.run([str(TRADE_EXECUTOR), *args], env=env, capture_output=True, text=True, timeout=120)
-
-
-def test_repair_settles_a_frozen_position_to_the_wallets_balance_and_the_next_cycle_sells_it(venue, tmp_path):
-    """The node answers our buy's receipt without its logs: the swap happened but its fill cannot be read, so the
-    position is frozen (the buy failed in the books, the tokens did move). `repair` settles nothing it cannot prove:
-    the position stays frozen and the books differ from the chain. Once `correct-accounts` books what the wallet
-    holds, `repair` reopens the position with it (the buy marked repaired), and the next cycle sells exactly that."""
-    with FaultyRpcProxy(venue.url) as proxy:
-        trader, _, _ = start_trader(venue, tmp_path, ROUND_TRIP, json_rpc_url=SecretStr(proxy.url))
-        proxy.add_fault(ReceiptWithoutLogs())
-        (buy,) = trader.run_cycle(chain_datetime(trader.web3))
-    wallet = trader.wallet.address
-    assert buy.status is TradeStatus.failed and "receipt shows no swap" in buy.failure_reason
-    (frozen,) = trader.state.portfolio.frozen_positions.values()
-    assert frozen.get_quantity() == 0 and not trader.state.portfolio.open_positions
-    assert len(venue.swaps_by(wallet)) == 1  # the swap was mined: the wallet holds ETH the books do not
-    held = Decimal(venue.web3.eth.contract(address=venue.tokens["ETH"], abi=load_abi("ERC20")).functions.balanceOf(wallet).call()).scaleb(-18)
-    assert held > 0
-
-    refused = cli(venue, tmp_path, ROUND_TRIP, "repair")
-    assert refused.returncode == 1, refused.stderr
-    assert f"position #{frozen.position_id} ETH-USDC: state holds 0, chain {held}; left frozen" in refused.stdout
-    assert "Frozen positions left: 1" in refused.stdout and "correct-accounts" in refused.stderr
-
-    corrected = cli(venue, tmp_path, ROUND_TRIP, "correct-accounts", "--yes", "--note", "ops: the node lost the buy's receipt logs")
-    assert corrected.returncode == 0, corrected.stderr
-    repaired = cli(venue, tmp_path, ROUND_TRIP, "repair")
-    assert repaired.returncode == 0, repaired.stderr
-    assert f"position #{frozen.position_id} ETH-USDC: reopened with {held}" in repaired.stdout and "Frozen positions left: 0" in repaired.stdout
-
-    config = venue.live_config(tmp_path / ROUND_TRIP.name, tmp_path / "state" / "live.json", tmp_path / "cache")
-    restarted = LiveTrader(config)
-    position = restarted.state.portfolio.open_positions[frozen.position_id]
-    assert position.get_quantity() == held and position.trades[buy.trade_id].status is TradeStatus.repaired
-    check_accounts(venue.web3, restarted.state, wallet)
-    restarted.recover()
-    (sell,) = restarted.run_cycle(chain_datetime(venue.web3))
-    assert sell.status is TradeStatus.success and sell.executed_quantity == -held
-    assert not restarted.state.portfolio.open_positions and not restarted.state.portfolio.frozen_positions
-    assert len(venue.swaps_by(wallet)) == 2
-    check_accounts(venue.web3, restarted.state, wallet)

@@ -2,7 +2,7 @@
 own freshly funded wallet on the module's chain (other v3 tests use them).
 
 The crash tests (SIGKILL at each step of a trade, restart: nothing trades twice, nothing is lost) run on
-both venues in tests/integration/live/test_venue_contract.py.
+both venues in tests/integration/live/test_venue_contract_recovery.py.
 """
 
 from __future__ import annotations
