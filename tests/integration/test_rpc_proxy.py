@@ -23,6 +23,7 @@ from trade_executor.testing.rpc_proxy import (
     ReceiptWithoutLogs,
     Timeout,
 )
+from trade_executor.testing.strict_provider import ProviderLimits
 
 SENDER = HotWallet(ANVIL_PRIVATE_KEYS[0])
 RECIPIENT = HotWallet(ANVIL_PRIVATE_KEYS[1]).address
@@ -198,3 +199,13 @@ def test_a_receipt_without_logs_is_spent_on_a_receipt_not_on_an_answer_of_null(w
     receipt = web3.provider.make_request("eth_getTransactionReceipt", [tx_hash.to_0x_hex()])["result"]
     assert receipt["status"] == "0x1" and receipt["logs"] == []
     assert proxy.faults_left == []
+
+
+def test_a_call_answered_429_is_marked_refused_and_its_retry_is_seen_apart(web3, proxy):
+    """A test that counts the calls a client made can leave out the ones the provider refused (they are asked again)."""
+    proxy.limits = ProviderLimits(rate_limit_every=2)
+    assert web3.eth.block_number >= 0
+    assert web3.eth.get_balance(SENDER.address) > 0
+    calls = [(c["method"], bool(c.get("refused"))) for c in proxy.requests_seen]
+    assert calls.count(("eth_getBalance", False)) == 1 and ("eth_blockNumber", False) in calls
+    assert [c for c in calls if c[1]], calls  # every second request was answered 429 and asked again

@@ -256,7 +256,8 @@ class FaultyRpcProxy:
 
     @property
     def requests_seen(self) -> list[dict]:
-        """A copy of every JSON-RPC call seen, in arrival order (a batch's calls one by one)."""
+        """A copy of every JSON-RPC call seen, in arrival order (a batch's calls one by one); a call the rate limit
+        answered 429 has ``"refused": True``."""
         with self._lock:
             return list(self._seen)
 
@@ -286,13 +287,15 @@ class FaultyRpcProxy:
             calls = [c for c in payload if isinstance(c, dict)]
         else:
             calls = [payload] if isinstance(payload, dict) else []
+        seen = [{"method": c.get("method"), "params": c.get("params"), "id": c.get("id")} for c in calls] or [{"method": None, "params": None, "id": None}]
         with self._lock:
             self.http_requests += 1
-            self._seen.extend({"method": c.get("method"), "params": c.get("params"), "id": c.get("id")} for c in calls)
-            if not calls:
-                self._seen.append({"method": None, "params": None, "id": None})
+            self._seen.extend(seen)
         limits = self.limits
         if limits is not None and limits.rate_limited():
+            with self._lock:
+                for call in seen:
+                    call["refused"] = True  # answered 429: the client asks again, and that is seen as another call
             return handler.send_answer(429, b'{"jsonrpc":"2.0","id":null,"error":{"code":429,"message":"Too Many Requests"}}', headers=limits.headers_429())
         fault = self._take_fault([c.get("method") for c in calls])
 
