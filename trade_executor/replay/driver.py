@@ -33,7 +33,7 @@ from trade_executor.market.fee_tiers import is_concentrated_liquidity
 from trade_executor.market.universe import TradingUniverse
 from trade_executor.replay.checkpoint import Checkpoints
 from trade_executor.replay.data import ReplayDataLoader
-from trade_executor.replay.venues import PoolSetters, deploy_venues, on_chain, v3_tickers
+from trade_executor.replay.venues import PoolSetters, ReplayDeployment, deploy_venues, on_chain, replay_v3_exchange, v3_tickers
 from trade_executor.runner.backtest import BacktestOptions, BacktestRun, build_universe
 from trade_executor.runner.live import LiveConfig, LiveTrader
 from trade_executor.state import State
@@ -49,7 +49,9 @@ logger = logging.getLogger(__name__)
 HOT_WALLET_KEY = ANVIL_PRIVATE_KEYS[1]
 TIP_GWEI = Decimal(1)  # anvil runs with base fee 0, so every transaction pays exactly the 1 gwei tip
 SWAP_GAS_UNITS = 110_000  # what a Uniswap v2 swap uses on anvil, give or take a few thousand
-V3_SWAP_GAS_UNITS = 120_000  # a SwapRouter02 multicall(exactInputSingle) on anvil: 117k to 122k measured
+# A router's multicall(exactInputSingle) on anvil, by exchange: SwapRouter02 117k to 122k measured; PancakeSwap's
+# router stand-in on PancakeV3Pool 125k to 130k (164k the wallet's first swap of a replay).
+V3_SWAP_GAS_UNITS = {"uniswap-v3": 120_000, "pancakeswap-v3": 130_000}
 
 
 @dataclass(frozen=True)
@@ -109,22 +111,26 @@ class ReplayResult:
     cycles: int
     seconds: float
     pool_moves: int
+    deployment: ReplayDeployment | None = None  # the replay chain's exchanges (the chain itself is gone)
 
 
 def backtest_variant(strategy: StrategyModule, universe: TradingUniverse | None = None) -> StrategyModule:
-    """The strategy as the replay backtests it: its pools' own maths (x*y=k, or v3's), gas priced as on the replay chain.
+    """The strategy as the replay backtests it: its pools' own maths (x*y=k, or v3's), gas priced as on the replay chain (its exchange's router).
 
     A universe that mixes v2 and v3 pairs fills each with its own pool's maths (on_chain in venues.py sets the model) and is
     charged one gas figure per swap, between the two venues' (the backtest's gas model has one).
     """
     values = strategy.parameters.as_dict()
-    kinds = {is_concentrated_liquidity(p.exchange_slug) for p in universe.pairs.values()} if universe is not None else {is_concentrated_liquidity(strategy.exchange_slug)}
+    slugs = [p.exchange_slug for p in universe.pairs.values()] if universe is not None else [strategy.exchange_slug]
+    kinds = {is_concentrated_liquidity(slug) for slug in slugs}
+    v3_slug = next((slug.lower() for slug in slugs if is_concentrated_liquidity(slug)), "uniswap-v3")
+    v3_gas = V3_SWAP_GAS_UNITS.get(v3_slug, V3_SWAP_GAS_UNITS["uniswap-v3"])
     if kinds == {True}:
-        values.update(fill_model=CONCENTRATED_LIQUIDITY, gas_units_per_swap=V3_SWAP_GAS_UNITS, gas_price_gwei=TIP_GWEI)
+        values.update(fill_model=CONCENTRATED_LIQUIDITY, gas_units_per_swap=v3_gas, gas_price_gwei=TIP_GWEI)
     elif kinds == {False}:
         values.update(fill_model="constant_product", gas_units_per_swap=SWAP_GAS_UNITS, gas_price_gwei=TIP_GWEI)
     else:
-        values.update(fill_model="constant_product", gas_units_per_swap=(SWAP_GAS_UNITS + V3_SWAP_GAS_UNITS) // 2, gas_price_gwei=TIP_GWEI)
+        values.update(fill_model="constant_product", gas_units_per_swap=(SWAP_GAS_UNITS + v3_gas) // 2, gas_price_gwei=TIP_GWEI)
     return replace(strategy, parameters=StrategyParameters(values))
 
 
@@ -141,6 +147,7 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
     context = ExecutionContext(ExecutionMode.backtesting, strategy.engine_version)
     backtest_options = BacktestOptions(start=options.start, end=options.end)
     universe = build_universe(strategy, backtest_options, context)
+    replay_v3_exchange(universe)  # a v3 exchange the devnet cannot deploy is refused before anything runs
     strategy = backtest_variant(strategy, universe)
     run = BacktestRun(strategy, universe, backtest_options)
     constant = getattr(run.execution.fill_model, "liquidity_usd", None)
@@ -221,7 +228,7 @@ def _run_replay(options: ReplayOptions) -> ReplayResult:
         trader.store.finish(trader.state)  # the finished replay's state file alone holds it
         live_state = trader.state
     comparison = compare(backtest.state, live_state)
-    return ReplayResult(backtest.state, live_state, comparison, len(run.timestamps), time.monotonic() - started, pools.swaps)
+    return ReplayResult(backtest.state, live_state, comparison, len(run.timestamps), time.monotonic() - started, pools.swaps, deployment)
 
 
 def _unix(timestamp: datetime.datetime) -> float:

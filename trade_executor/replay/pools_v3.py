@@ -1,13 +1,14 @@
-"""The replay on Uniswap v3 pools: each pool moved exactly to the backtest's sqrt price, and the
-backtest filling with that pool's own liquidity.
+"""The replay on Uniswap v3 or PancakeSwap v3 pools: each pool moved exactly to the backtest's sqrt
+price, and the backtest filling with that pool's own liquidity.
 
-A v3 pool is moved by a SwapRouter02 swap whose sqrtPriceLimitX96 is the target (the v3 market
-simulator with no tolerance), so it lands on floor(sqrt(price) * 2**96), the sqrt price the
-concentrated-liquidity fill model builds from the same Decimal price. Swaps leave liquidity alone:
-the tick -> liquidityNet table read once from the pool (the devnet's full-range and concentrated
-positions) is the pool's for the whole replay, and the backtest's fill model gets it, pool by pool,
-with the pool's on-chain token order (ticks are absolute in that order). Fills then agree to the
-token unit, ticks crossed included.
+A v3 pool is moved by a swap through the deployment's own router (SwapRouter02 on Uniswap v3, the
+SmartRouter stand-in on PancakeSwap v3, paying the pool in ``pancakeV3SwapCallback``) whose
+sqrtPriceLimitX96 is the target (the v3 market simulator with no tolerance), so it lands on
+floor(sqrt(price) * 2**96), the sqrt price the concentrated-liquidity fill model builds from the
+same Decimal price. Swaps leave liquidity alone: the tick -> liquidityNet table read once from the
+pool (at the ticks of the devnet's full-range and concentrated positions) is the pool's for the
+whole replay, and the backtest's fill model gets it, pool by pool, with the pool's on-chain token
+order (ticks are absolute in that order). Fills then agree to the token unit, ticks crossed included.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from web3 import Web3
 
 from trade_executor.chain.transactions import TransactionBuilder
 from trade_executor.chain.wallet import HotWallet
-from trade_executor.devnet.deploy_v3 import UNISWAP_V3, DevnetV3Deployment, load_v3_artifact, pool_key
+from trade_executor.devnet.deploy_v3 import DevnetV3Deployment, pool_key
 from trade_executor.devnet.market_simulator_v3 import V3MarketSimulator
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.fill_models import Fill
@@ -45,7 +46,6 @@ class V3PoolSetter:
         self.web3, self.deployment, self.keys = web3, deployment, keys
         self.simulator = V3MarketSimulator(web3, deployer, deployment, budget_multiple=20, builder=builder)
         self.simulator.close_enough = 0  # exactly the backtest's sqrt price, however close the pool already is
-        self._manager = web3.eth.contract(address=deployment.position_manager, abi=load_v3_artifact(UNISWAP_V3, "NonfungiblePositionManager")["abi"])
         self.swaps = 0
 
     def set_pool(self, ticker: str, price: Decimal, liquidity: Decimal | None = None, *, swap: bool = True) -> None:
@@ -56,15 +56,15 @@ class V3PoolSetter:
     def liquidity_net(self, ticker: str) -> tuple[int, dict[int, int]]:
         """(tick spacing, tick -> liquidityNet) of the pool's initialised ticks, read from the pool.
 
-        The ticks are those of the devnet's positions (the position manager's records); the table is
-        checked against the pool: the active liquidity it gives at slot0's tick is the pool's ``liquidity()``.
+        The ticks are those of the devnet's positions as the deployment recorded them (PancakeSwap's
+        minter stand-in keeps no position records to read back); the table is checked against the
+        pool: the active liquidity it gives at slot0's tick is the pool's ``liquidity()``.
         """
         key = self.keys[ticker]
         pool = self.simulator.pools[key].pair
-        ticks = set()
-        for token_id in self.deployment.positions[key]:
-            position = self._manager.functions.positions(token_id).call()
-            ticks.update(position[5:7])  # tickLower, tickUpper
+        if key not in self.deployment.ranges:
+            raise ConfigurationError(f"The replay's {key} pool has no recorded position ranges (a checkpoint of an earlier release?): replay without --resume.")
+        ticks = {tick for ticks in self.deployment.ranges[key] for tick in ticks}
         table = {tick: pool.functions.ticks(tick).call()[1] for tick in sorted(ticks)}
         spacing, tick, active = pool.functions.tickSpacing().call(), pool.functions.slot0().call()[1], pool.functions.liquidity().call()
         table = {t: net for t, net in table.items() if net}

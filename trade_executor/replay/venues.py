@@ -1,4 +1,9 @@
-"""The replay chain's exchanges: Uniswap v2 pools for the universe's v2 pairs, Uniswap v3 pools for its v3 ones.
+"""The replay chain's exchanges: Uniswap v2 pools for the universe's v2 pairs, Uniswap v3 or PancakeSwap v3 pools for its v3 ones.
+
+The v3 pairs replay on the devnet deployment of their own exchange (deploy_v3.py's Uniswap v3,
+deploy_pancake_v3.py's PancakeSwap v3: its factory and pools, stand-ins of its router and minter), so
+the pools, fee tiers and router the live side trades through are that exchange's. A "...-v3" fork the
+devnet cannot deploy is refused by name rather than replayed on another exchange's pools.
 
 A universe on one exchange gets that exchange alone, as before. A mixed universe (ETH on Uniswap v3,
 BTC on Uniswap v2) gets both on the one anvil, sharing the tokens (v3 reuses v2's WETH, USDC and
@@ -17,7 +22,9 @@ from web3 import Web3
 from trade_executor.chain.wallet import HotWallet
 from trade_executor.devnet.anvil import ANVIL_CHAIN_ID
 from trade_executor.devnet.deploy import DevnetDeployment, deploy_uniswap_v2
-from trade_executor.devnet.deploy_v3 import DevnetV3Deployment, deploy_uniswap_v3
+from trade_executor.devnet.deploy_pancake_v3 import DEVNET_V3_EXCHANGES
+from trade_executor.devnet.deploy_v3 import DevnetV3Deployment, V3Exchange, deploy_uniswap_v3
+from trade_executor.errors import ConfigurationError
 from trade_executor.execution.fill_models import PerVenueFillModel
 from trade_executor.market.fee_tiers import is_concentrated_liquidity
 from trade_executor.market.universe import TradingUniverse
@@ -28,6 +35,30 @@ from trade_executor.replay.pools_v3 import V3PoolSetter, fee_pips, pool_keys
 
 def v3_tickers(universe: TradingUniverse) -> list[str]:
     return [ticker for ticker, pair in universe.pairs.items() if is_concentrated_liquidity(pair.exchange_slug)]
+
+
+def replay_v3_exchange(universe: TradingUniverse) -> V3Exchange | None:
+    """The devnet exchange the universe's v3 pairs replay on (None: no v3 pair).
+
+    One per replay, and one the devnet deploys: a fork's pools are not Uniswap's (fee tiers, pool
+    code, router), so replaying it on Uniswap's would prove nothing about it.
+    """
+    exchanges: dict[str, list[str]] = {}
+    for ticker in v3_tickers(universe):
+        exchanges.setdefault(universe.pairs[ticker].exchange_slug.lower(), []).append(ticker)
+    if not exchanges:
+        return None
+    unknown = [slug for slug in exchanges if slug not in DEVNET_V3_EXCHANGES]
+    on = "; ".join(f"{', '.join(tickers)} on {slug}" for slug, tickers in exchanges.items())
+    if unknown:
+        raise ConfigurationError(
+            f"The replay cannot deploy {', '.join(unknown)} ({on}): it replays v3 pairs on {' or '.join(DEVNET_V3_EXCHANGES)} pools "
+            f"(and v2 pairs on Uniswap v2 pools). A fork running Uniswap v3's code unchanged replays as exchange = \"uniswap-v3\" with "
+            f"Uniswap's fee tiers; another fork needs its V3Exchange in trade_executor/devnet (its contracts, init code hash and fee tiers)."
+        )
+    if len(exchanges) > 1:
+        raise ConfigurationError(f"The replay deploys one v3 exchange, but the universe has pairs on {len(exchanges)} ({on}): replay them in separate strategies.")
+    return DEVNET_V3_EXCHANGES[next(iter(exchanges))]
 
 
 @dataclass(frozen=True)
@@ -53,7 +84,7 @@ class ReplayDeployment:
 
 
 def deploy_venues(web3: Web3, deployer: HotWallet, universe: TradingUniverse, *, prices: dict[str, Decimal], **kwargs) -> ReplayDeployment:
-    """Uniswap v2 with a pool per v2 pair, then Uniswap v3 with a pool per v3 pair's base token at each fee tier the universe trades.
+    """Uniswap v2 with a pool per v2 pair, then the v3 pairs' exchange with a pool per base token at each fee tier the universe trades.
 
     ``kwargs``: liquidity_usd, fund_address, fund_usdc, fund_native, decimals (deploy.py's); the hot wallet is funded once.
     """
@@ -65,7 +96,7 @@ def deploy_venues(web3: Web3, deployer: HotWallet, universe: TradingUniverse, *,
     if v3_prices:
         fees = tuple(sorted({fee_pips(universe.pairs[t]) for t in v3_tickers(universe)}))
         funding = {"fund_address": None} if v2 is not None else {}  # v2's deployment funded the hot wallet
-        v3 = deploy_uniswap_v3(web3, deployer, prices=v3_prices, fees=fees, v2=v2, **{**kwargs, **funding})
+        v3 = deploy_uniswap_v3(web3, deployer, prices=v3_prices, fees=fees, v2=v2, exchange=replay_v3_exchange(universe), **{**kwargs, **funding})
     return ReplayDeployment(v2, v3)
 
 

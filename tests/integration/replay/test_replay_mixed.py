@@ -15,39 +15,14 @@ import pytest
 
 from trade_executor.replay.driver import ReplayOptions, run_replay
 
+from .replay_checks import assert_agree, live_trades, report
+
 REPO = Path(__file__).resolve().parents[3]
 MIXED = REPO / "strategies/eth-btc-momentum-mixed.py"
 TWO_V3_TIERS = REPO / "tests/strategies/momentum_two_v3_tiers.py"
 V2_ROUTER_CALL, V3_ROUTER_CALL = "swapExactTokensForTokens", "multicall(exactInputSingle)"
 
 pytestmark = pytest.mark.xdist_group("replay-mixed")  # with -n, one worker: the mixed replay is run once for the module
-
-
-def report(name: str, result) -> str:
-    """The figures of a replay: cycles, trades per pair, the worst fill difference and the equity difference."""
-    comparison = result.comparison
-    per_pair = {}
-    for row in comparison.rows:
-        per_pair[row.ticker] = per_pair.get(row.ticker, 0) + 1
-    line = (
-        f"\n{name}: {result.cycles} cycles, {len(comparison.rows)} trades ({', '.join(f'{t} {n}' for t, n in per_pair.items())}), "
-        f"worst fill difference {comparison.worst_price_difference * 100:.6f}%, equity difference {comparison.equity_difference * 100:+.6f}%"
-    )
-    print(line)
-    return line
-
-
-def assert_agree(result) -> None:
-    comparison = result.comparison
-    assert comparison.decisions_match, comparison.mismatches
-    assert comparison.worst_price_difference < 0.0005  # every live fill within 0.05% of the backtest's
-    assert abs(comparison.equity_difference) < 0.001  # final equity within 0.1%, gas counted on both sides
-    for row in comparison.rows:  # each pool's own fee on both sides, to the cent
-        assert abs(row.backtest_lp_fee - row.live_lp_fee) < Decimal("0.02")
-
-
-def live_trades(state):
-    return sorted((t for p in state.portfolio.get_all_positions() for t in p.trades.values() if t.is_success), key=lambda t: t.trade_id)
 
 
 @pytest.fixture(scope="module")

@@ -8,23 +8,17 @@ import pandas as pd
 
 from trade_executor.replay.driver import ReplayOptions, run_replay
 
+from .replay_checks import assert_agree, report
+
 REPO = Path(__file__).resolve().parents[3]
 
 
 def test_eth_sma_on_a_v3_pool_replays_its_backtest_trade_for_trade(tmp_path):
     result = run_replay(ReplayOptions(REPO / "strategies/eth-usd-sma-v3.py", tmp_path / "replay.json", pd.Timestamp("2018-01-13"), pd.Timestamp("2018-01-16 03:00")))
-    comparison = result.comparison
-    print(
-        f"\nv3 replay: {result.cycles} cycles, {len(comparison.rows)} trades, worst fill difference {comparison.worst_price_difference * 100:.6f}%, "
-        f"equity difference {comparison.equity_difference * 100:+.6f}%"
-    )
+    report("v3 replay", result)
     assert result.cycles == 76
-    assert comparison.decisions_match, comparison.mismatches
-    assert [(row.side, row.trade_type) for row in comparison.rows] == [("buy", "rebalance"), ("sell", "stop_loss")]
-    assert comparison.worst_price_difference < 0.0005  # every live fill within 0.05% of the backtest's
-    assert abs(comparison.equity_difference) < 0.001  # final equity within 0.1%, gas counted on both sides
-    for row in comparison.rows:  # the pool's 0.05% fee tier on both sides, to the cent
-        assert abs(row.backtest_lp_fee - row.live_lp_fee) < Decimal("0.01")
+    assert_agree(result, lp_fee_tolerance=Decimal("0.01"))  # the pool's 0.05% fee tier on both sides, to the cent
+    assert [(row.side, row.trade_type) for row in result.comparison.rows] == [("buy", "rebalance"), ("sell", "stop_loss")]
     trades = [t for p in result.live.portfolio.get_all_positions() for t in p.trades.values()]
     assert all(t.pair.exchange_slug == "uniswap-v3" and t.pair.fee == Decimal("0.0005") for t in trades)
 
