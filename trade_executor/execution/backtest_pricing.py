@@ -19,7 +19,7 @@ from decimal import Decimal
 import numpy as np
 
 from trade_executor.identifiers import TradingPairIdentifier
-from trade_executor.market.indexes import SharedLists, as_array, index_list, sorted_positions
+from trade_executor.market.indexes import SharedFloatColumns, as_array, index_list, sorted_positions
 from trade_executor.market.pool_ranges import PoolDepth, RangeHistory
 from trade_executor.market.universe import TradingUniverse
 
@@ -39,9 +39,9 @@ def to_decimal(value: float) -> Decimal:
 
 
 class BacktestPricing:
-    def __init__(self, universe: TradingUniverse, cycle_times_ns: np.ndarray, shared: SharedLists | None = None):
+    def __init__(self, universe: TradingUniverse, cycle_times_ns: np.ndarray, shared: SharedFloatColumns | None = None):
         """``shared``: the run's float columns, so that one read by several parts (the opens) is held once."""
-        shared = shared or SharedLists()
+        shared = shared or SharedFloatColumns()
         self.cursor = 0
         self._candle_at_cycle: dict[str, list[int]] = {}
         self._open: dict[str, memoryview] = {}  # candle opens, read one float at a time

@@ -28,7 +28,7 @@ def _ints_up_to(largest: int) -> list[int]:
     return _shared
 
 
-class SharedLists:
+class SharedFloatColumns:
     """The float columns of one backtest, made once each: an array read by several parts (the opens: prices
     and stop-loss bars) is one column."""
 

@@ -26,7 +26,7 @@ from trade_executor.execution.gas import CHAIN_GAS_DEFAULTS, GasCostModel, free_
 from trade_executor.execution.simulated import SimulatedExecutionModel
 from trade_executor.market.candles import format_time_frame
 from trade_executor.market.cycle_times import BLOCK, CycleTimes
-from trade_executor.market.indexes import SharedLists, index_list, sorted_positions
+from trade_executor.market.indexes import SharedFloatColumns, index_list, sorted_positions
 from trade_executor.market.loader import MarketDataLoader
 from trade_executor.market.universe import TradingUniverse
 from trade_executor.runner.backtest_triggers import TriggerWatch, watched_position_type
@@ -112,7 +112,7 @@ class BacktestRun:
         times_ns = self.cycle_times.as_unit("ns").asi8
         self.timestamps: Sequence[datetime.datetime] = _cycle_datetimes(self.cycle_times)
         self.state = State(name=strategy.strategy_id, created_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
-        shared = SharedLists()  # a float column read by the pricing and the triggers (the opens) is held once
+        shared = SharedFloatColumns()  # a float column read by the pricing and the triggers (the opens) is held once
         self.pricing = BacktestPricing(universe, times_ns, shared)
         self.execution = SimulatedExecutionModel(
             self._fill_model(), self._gas_model(), self.pricing, universe, strategy.parameters.minimum_trade_value, strategy.parameters.max_price_impact
@@ -202,7 +202,7 @@ class BacktestRun:
             raise StrategyRuntimeError(f"create_indicators must return an IndicatorSet, not {type(indicator_set).__name__}.")
         return compute_indicators(indicator_set, self.universe)
 
-    def _stop_loss_bar_ranges(self, times_ns: np.ndarray, shared: SharedLists) -> dict[str, tuple]:
+    def _stop_loss_bar_ranges(self, times_ns: np.ndarray, shared: SharedFloatColumns) -> dict[str, tuple]:
         """Per pair: for each cycle, the range of stop-loss bars that open inside it, and the bars' prices.
 
         Not numpy arrays: the loop reads single values, and a list or memoryview index is several times cheaper.
