@@ -12,7 +12,9 @@ Two v3 rows: the constant depth (one range of the candle's L: data without range
 ``pool_liquidity_usd``), and the ranges of a pool downloaded from the chain (market/pool_ranges.py):
 one-spacing positions side by side, as deep in each range as the constant depth within 30%, so the
 buy crosses about four initialised ticks and the sell three, each fill handed the pool at its price
-as the backtest's pricing hands it (a PoolDepth made per fill, counted in).
+as the backtest's pricing hands it (a PoolDepth made per fill, counted in). A third v3 row fills the
+same ranges with swaps too small to leave their range ($1, 0.0005 ETH): what a fill on the ranges
+costs before any crossing, from which the cost per initialised tick crossed follows.
 """
 
 from __future__ import annotations
@@ -35,23 +37,27 @@ PAIR = TradingPairIdentifier(ETH, USDC, synthetic_address("1", "uniswap-v3", "ET
 DEPTH = Decimal(5_000_000)
 PRICES = [Decimal("1834.27") + Decimal(i) / 100 for i in range(997)]  # a prime count: buys and sells never share a price
 BUY, SELL = Decimal(10_000), Decimal("5.4321")
+SMALL_BUY, SMALL_SELL = Decimal(1), Decimal("0.0005")  # inside the range the price is in, at every price
 BASE_IS_TOKEN0 = int(ETH.address, 16) < int(USDC.address, 16)
 
 
-def us_per_swap(models: dict[str, tuple[FillModel, RangeHistory | None]], swaps: int, repeats: int) -> dict[str, float]:
+Case = tuple[FillModel, RangeHistory | None, Decimal, Decimal]  # the model, the ranges (None: none), the buy's and sell's amounts
+
+
+def us_per_swap(models: dict[str, Case], swaps: int, repeats: int) -> dict[str, float]:
     """Best time per swap of each model; the models take turns in every round, so a busy machine slows them alike."""
     best = dict.fromkeys(models, float("inf"))
     for _ in range(repeats):
-        for name, (model, ranges) in models.items():
+        for name, (model, ranges, buy, sell) in models.items():
             started = time.perf_counter()
             if ranges is None:
                 for i in range(swaps // 2):
-                    model.buy(PAIR, PRICES[i % 997], BUY, None)
-                    model.sell(PAIR, PRICES[(i + 500) % 997], SELL, None)
+                    model.buy(PAIR, PRICES[i % 997], buy, None)
+                    model.sell(PAIR, PRICES[(i + 500) % 997], sell, None)
             else:
                 for i in range(swaps // 2):
-                    model.buy(PAIR, PRICES[i % 997], BUY, PoolDepth(DEPTH, ranges.at(i % 997)))
-                    model.sell(PAIR, PRICES[(i + 500) % 997], SELL, PoolDepth(DEPTH, ranges.at((i + 500) % 997)))
+                    model.buy(PAIR, PRICES[i % 997], buy, PoolDepth(DEPTH, ranges.at(i % 997)))
+                    model.sell(PAIR, PRICES[(i + 500) % 997], sell, PoolDepth(DEPTH, ranges.at((i + 500) % 997)))
             best[name] = min(best[name], (time.perf_counter() - started) / (swaps // 2 * 2))
     return {name: seconds * 1e6 for name, seconds in best.items()}
 
@@ -81,10 +87,11 @@ def main() -> None:
     parser.add_argument("--swaps", type=int, default=4000)
     args = parser.parse_args()
     ranges = pool_ranges()
-    models = {
-        "constant product (v2)": (ConstantProductFillModel(DEPTH), None),
-        "concentrated liquidity (v3)": (ConcentratedLiquidityFillModel(liquidity_usd=DEPTH, pairs=[PAIR]), None),
-        "v3, ranges from the chain": (ConcentratedLiquidityFillModel(pairs=[PAIR]), ranges),
+    models: dict[str, Case] = {
+        "constant product (v2)": (ConstantProductFillModel(DEPTH), None, BUY, SELL),
+        "concentrated liquidity (v3)": (ConcentratedLiquidityFillModel(liquidity_usd=DEPTH, pairs=[PAIR]), None, BUY, SELL),
+        "v3, ranges from the chain": (ConcentratedLiquidityFillModel(pairs=[PAIR]), ranges, BUY, SELL),
+        "v3, ranges, inside one range": (ConcentratedLiquidityFillModel(pairs=[PAIR]), ranges, SMALL_BUY, SMALL_SELL),
     }
     costs = us_per_swap(models, args.swaps, args.repeats)
     v2 = costs["constant product (v2)"]
@@ -95,6 +102,10 @@ def main() -> None:
     print(f"{'target v3 <= 2x v2':30} {'met' if ratio <= 2 else 'MISSED':>9} {ratio:6.2f}x")
     crossed = [len(swap_crossings(ranges, i, buy)) for i in (0, 500) for buy in (True, False)]
     print(f"(the ranges' swaps cross {min(crossed)} to {max(crossed)} initialised ticks)")
+    every = [len(swap_crossings(ranges, i, buy, amounts)) for amounts in ((BUY, SELL), (SMALL_BUY, SMALL_SELL)) for i in range(997) for buy in (True, False)]
+    mean, small = sum(every[: 2 * 997]) / (2 * 997), max(every[2 * 997 :])
+    per_crossing = (costs["v3, ranges from the chain"] - costs["v3, ranges, inside one range"]) / mean
+    print(f"(over every price: {mean:.2f} crossings on average, {small} for the small swaps: {per_crossing:.2f} us per tick crossed)")
 
 
 def pool_sqrt_price(price: Decimal) -> int:
@@ -104,10 +115,10 @@ def pool_sqrt_price(price: Decimal) -> int:
     return sqrt_price_x96_from_price(1 / Fraction(price), PAIR.quote.decimals, PAIR.base.decimals)
 
 
-def swap_crossings(ranges: RangeHistory, index: int, buy: bool) -> tuple[int, ...]:
-    """The ticks the benchmark's buy (or sell) at PRICES[index] crosses."""
+def swap_crossings(ranges: RangeHistory, index: int, buy: bool, amounts: tuple[Decimal, Decimal] = (BUY, SELL)) -> tuple[int, ...]:
+    """The ticks the benchmark's buy (or sell) of ``amounts`` at PRICES[index] crosses."""
     state = ranges.at(index)
-    amount = int(BUY * 10**PAIR.quote.decimals) if buy else int(SELL * 10**PAIR.base.decimals)
+    amount = int(amounts[0] * 10**PAIR.quote.decimals) if buy else int(amounts[1] * 10**PAIR.base.decimals)
     zero_for_one = buy != BASE_IS_TOKEN0  # a buy pays the quote token in
     limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
     return swap(PoolState(pool_sqrt_price(PRICES[index]), state.tick, state.liquidity, 500, state), zero_for_one, amount, limit).ticks_crossed

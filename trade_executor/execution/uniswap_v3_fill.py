@@ -2,8 +2,8 @@
 
 Each fill builds the pool at the candle's mid price (sqrtPriceX96 = floor(sqrt(raw price) * 2**96)
 from the Decimal price and the tokens' decimals; token0 is the token with the lower address, as
-the factory orders them) and runs ``market.uniswap_v3_swap.swap`` with exact input, so amounts,
-fee and price impact are what that pool would give, to the token unit.
+the factory orders them) and runs the pool's swap (``market.uniswap_v3_swap.swap_steps``) with exact
+input, so amounts, fee and price impact are what that pool would give, to the token unit.
 
 Where the active liquidity L comes from, in order:
 
@@ -34,9 +34,8 @@ else its ``fee`` fraction when that is a whole number of pips, else the construc
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from math import isqrt
-from typing import NamedTuple
 
 from trade_executor.errors import ConfigurationError
 from trade_executor.execution.fill_models import Fill
@@ -44,19 +43,41 @@ from trade_executor.identifiers import TradingPairIdentifier
 from trade_executor.market.fee_tiers import TICK_SPACINGS, format_fee_pips
 from trade_executor.market.pool_ranges import PoolDepth
 from trade_executor.market.uniswap_v3_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO, PIPS, Q96, get_tick_at_sqrt_ratio
-from trade_executor.market.uniswap_v3_swap import PoolState, TickTable, full_range_ticks, swap
-from trade_executor.money import from_units, quantize_down, ratio, to_units
+from trade_executor.market.uniswap_v3_swap import TickTable, full_range_ticks, swap_steps
+from trade_executor.money import ratio, to_units
 
 CONCENTRATED_LIQUIDITY = "concentrated_liquidity"
 
 
-class _Pool(NamedTuple):
-    fee_pips: int
-    tick_spacing: int
-    base_is_token0: bool  # the factory orders tokens by address
-    base_scale: int  # 10 ** decimals
-    quote_scale: int
-    depth_units: int  # the constructor's liquidity_usd in quote units (0: none)
+class _Pool:
+    """What a fill needs of a pair's pool that does not move with the price, worked out once per pair, and the
+    last mid price's sqrt price (a close and an open in one cycle, a sell after its stop loss... share it)."""
+
+    __slots__ = ("pair", "fee_pips", "tick_spacing", "base_is_token0", "base_decimals", "quote_decimals", "base_scale",
+                 "quote_scale", "depth_units", "quote_unit", "mid_price", "sqrt_price", "quote_per_base")
+
+    def __init__(self, pair: TradingPairIdentifier, fee_pips: int, tick_spacing: int, depth_usd: Decimal | None):
+        self.pair, self.fee_pips, self.tick_spacing = pair, fee_pips, tick_spacing
+        self.base_is_token0 = pair.base.address.lower() < pair.quote.address.lower()  # the factory orders tokens by address
+        self.base_decimals, self.quote_decimals = pair.base.decimals, pair.quote.decimals
+        self.base_scale, self.quote_scale = 10**pair.base.decimals, 10**pair.quote.decimals
+        self.depth_units = to_units(depth_usd, pair.quote.decimals) if depth_usd and depth_usd > 0 else 0  # 0: none
+        self.quote_unit = Decimal(1).scaleb(-pair.quote.decimals)  # money.quantize_down's grid
+        self.mid_price: Decimal | None = None
+        self.sqrt_price, self.quote_per_base = 0, (0, 1)
+
+    def price(self, mid_price: Decimal) -> int:
+        """sqrt_price_x96_from_price of the mid price (base is token0) or of its inverse; ``quote_per_base`` is
+        then the raw price (quote units per base unit) as a fraction."""
+        if mid_price != self.mid_price:
+            numerator, denominator = mid_price.as_integer_ratio()  # quote per base, whole tokens
+            quote_per_base = (numerator * self.quote_scale, denominator * self.base_scale)
+            if self.base_is_token0:
+                self.sqrt_price = isqrt((quote_per_base[0] << 192) // quote_per_base[1])
+            else:
+                self.sqrt_price = isqrt((quote_per_base[1] << 192) // quote_per_base[0])
+            self.mid_price, self.quote_per_base = mid_price, quote_per_base
+        return self.sqrt_price
 
 
 class ConcentratedLiquidityFillModel:
@@ -81,25 +102,27 @@ class ConcentratedLiquidityFillModel:
         self.liquidity_usd = liquidity_usd
         self.tick_spacing = tick_spacing
         self.table = TickTable(tick_spacing or TICK_SPACINGS.get(fee_pips, 60), liquidity_net) if liquidity_net else None
-        self._pools: dict[int, tuple[TradingPairIdentifier, _Pool]] = {}  # by id: hashing a pair costs more than a swap
-        self._prices: dict[int, tuple[Decimal, int, tuple[int, int]]] = {}  # by pair id: the last mid price's sqrt price
+        self._pools: dict[int, _Pool] = {}  # by the pair's id: hashing a pair costs more than a swap
         self.fee_tiers = sorted({self._pool_of(pair).fee_pips for pair in pairs})  # for describe()
         self.ranges_from_data = ranges_from_data
 
+    # money's to_units/from_units/quantize_down are written out below (int(), scaleb, quantize on the pool's
+    # unit): the same Decimals, without a call for each conversion of a fill.
+
     def buy(self, pair: TradingPairIdentifier, mid_price: Decimal, quote_in: Decimal, liquidity: Decimal | None) -> Fill:
-        base_dec, quote_dec = pair.base.decimals, pair.quote.decimals
-        used, amount_out, fee, (pn, pd), fee_pips = self._swap(pair, mid_price, to_units(quote_in, quote_dec), liquidity, True)
-        numerator, denominator = used * (PIPS - fee_pips) * pd, PIPS * pn  # ideal base out: fee paid, no impact
+        pool, used, amount_out, fee = self._swap(pair, mid_price, quote_in, liquidity, True)
+        (pn, pd), quote_dec = pool.quote_per_base, pool.quote_decimals
+        numerator, denominator = used * (PIPS - pool.fee_pips) * pd, PIPS * pn  # ideal base out: fee paid, no impact
         impact = ratio(numerator - amount_out * denominator, amount_out * denominator) if amount_out else Decimal(1)
-        return Fill(from_units(amount_out, base_dec), from_units(used, quote_dec), from_units(fee, quote_dec), impact)
+        return Fill(Decimal(amount_out).scaleb(-pool.base_decimals), Decimal(used).scaleb(-quote_dec), Decimal(fee).scaleb(-quote_dec), impact)
 
     def sell(self, pair: TradingPairIdentifier, mid_price: Decimal, base_in: Decimal, liquidity: Decimal | None) -> Fill:
-        base_dec, quote_dec = pair.base.decimals, pair.quote.decimals
-        used, amount_out, fee, (pn, pd), fee_pips = self._swap(pair, mid_price, to_units(base_in, base_dec), liquidity, False)
-        numerator, denominator = used * (PIPS - fee_pips) * pn, PIPS * pd  # ideal quote out
+        pool, used, amount_out, fee = self._swap(pair, mid_price, base_in, liquidity, False)
+        (pn, pd), base_dec = pool.quote_per_base, pool.base_decimals
+        numerator, denominator = used * (PIPS - pool.fee_pips) * pn, PIPS * pd  # ideal quote out
         impact = ratio(numerator - amount_out * denominator, numerator) if amount_out else Decimal(1)
-        lp_fee = quantize_down(from_units(fee, base_dec) * mid_price, quote_dec)
-        return Fill(from_units(used, base_dec), from_units(amount_out, quote_dec), lp_fee, impact)
+        lp_fee = (Decimal(fee).scaleb(-base_dec) * mid_price).quantize(pool.quote_unit, rounding=ROUND_DOWN)
+        return Fill(Decimal(used).scaleb(-base_dec), Decimal(amount_out).scaleb(-pool.quote_decimals), lp_fee, impact)
 
     def describe(self) -> str:
         if self.table is not None:
@@ -119,31 +142,22 @@ class ConcentratedLiquidityFillModel:
     # --- the pool ---------------------------------------------------------------------------------
 
     def _pool_of(self, pair: TradingPairIdentifier) -> _Pool:
-        """What of the pool does not move with the price, worked out once per pair."""
-        entry = self._pools.get(id(pair))
-        if entry is not None and entry[0] is pair:
-            return entry[1]
-        fee_pips = _fee_pips(pair, self.fee_pips)
-        spacing = self.table.tick_spacing if self.table else self.tick_spacing or TICK_SPACINGS.get(fee_pips, 60)
-        base_is_token0 = pair.base.address.lower() < pair.quote.address.lower()
-        depth_units = to_units(self.liquidity_usd, pair.quote.decimals) if self.liquidity_usd and self.liquidity_usd > 0 else 0
-        pool = _Pool(fee_pips, spacing, base_is_token0, 10**pair.base.decimals, 10**pair.quote.decimals, depth_units)
-        self._pools[id(pair)] = (pair, pool)
+        pool = self._pools.get(id(pair))
+        if pool is None or pool.pair is not pair:
+            fee_pips = _fee_pips(pair, self.fee_pips)
+            spacing = self.table.tick_spacing if self.table else self.tick_spacing or TICK_SPACINGS.get(fee_pips, 60)
+            pool = self._pools[id(pair)] = _Pool(pair, fee_pips, spacing, self.liquidity_usd)
         return pool
 
     def _swap(
-        self, pair: TradingPairIdentifier, mid_price: Decimal, amount_in: int, liquidity: Decimal | None, quote_in: bool
-    ) -> tuple[int, int, int, tuple[int, int], int]:
-        """(input used, output, fee in input units, the raw quote-per-base mid price as a fraction, fee pips)."""
+        self, pair: TradingPairIdentifier, mid_price: Decimal, amount: Decimal, liquidity: Decimal | None, quote_in: bool
+    ) -> tuple[_Pool, int, int, int]:
+        """(the pool, input used, output, fee in input units) of a swap of ``amount`` (whole tokens) in."""
+        pool = self._pool_of(pair)
+        amount_in = int(amount.scaleb(pool.quote_decimals if quote_in else pool.base_decimals))  # to_units: int() rounds down
         if amount_in <= 0:
             raise ValueError(f"amount_in must be positive, got {amount_in}")
-        pool = self._pool_of(pair)
-        last = self._prices.get(id(pair))
-        if last is not None and last[0] == mid_price:  # a close and an open in one cycle, a sell after its stop loss...
-            sqrt_price, quote_per_base = last[1], last[2]
-        else:
-            sqrt_price, quote_per_base = _sqrt_price(pool, mid_price)
-            self._prices[id(pair)] = (mid_price, sqrt_price, quote_per_base)
+        sqrt_price = pool.price(mid_price)
         tick = None  # the swap works out the tick only when its first step needs it
         if self.table is not None:
             tick = get_tick_at_sqrt_ratio(sqrt_price)
@@ -156,15 +170,14 @@ class ConcentratedLiquidityFillModel:
             depth_units = (
                 pool.depth_units
                 if liquidity is None and pool.depth_units
-                else to_units(self._depth(pair, liquidity), pair.quote.decimals)
+                else to_units(self._depth(pair, liquidity), pool.quote_decimals)
             )
             active = depth_units * Q96 // sqrt_price if pool.base_is_token0 else depth_units * sqrt_price // Q96
             table = full_range_ticks(active, pool.tick_spacing)
         zero_for_one = quote_in != pool.base_is_token0  # token0 goes in
         limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
-        result = swap(PoolState(sqrt_price, tick, active, pool.fee_pips, table), zero_for_one, amount_in, limit)
-        used, out = (result.amount0, -result.amount1) if zero_for_one else (result.amount1, -result.amount0)
-        return used, out, result.fee_amount, quote_per_base, pool.fee_pips
+        amount0, amount1, _, _, _, fee, _ = swap_steps(sqrt_price, tick, active, pool.fee_pips, table, zero_for_one, amount_in, limit)
+        return (pool, amount0, -amount1, fee) if zero_for_one else (pool, amount1, -amount0, fee)
 
     def _depth(self, pair: TradingPairIdentifier, liquidity: Decimal | None) -> Decimal:
         value = liquidity if liquidity is not None else self.liquidity_usd
@@ -175,15 +188,6 @@ class ConcentratedLiquidityFillModel:
                 "or give it a tick -> liquidityNet table."
             )
         return value
-
-
-def _sqrt_price(pool: _Pool, mid_price: Decimal) -> tuple[int, tuple[int, int]]:
-    """sqrt_price_x96_from_price of the price (base is token0) or of its inverse, and the raw price as a fraction."""
-    numerator, denominator = mid_price.as_integer_ratio()  # quote per base, whole tokens
-    quote_per_base = (numerator * pool.quote_scale, denominator * pool.base_scale)  # units per unit
-    if pool.base_is_token0:
-        return isqrt((quote_per_base[0] << 192) // quote_per_base[1]), quote_per_base
-    return isqrt((quote_per_base[1] << 192) // quote_per_base[0]), quote_per_base
 
 
 def _fee_pips(pair: TradingPairIdentifier, default: int) -> int:

@@ -3,7 +3,8 @@
 A backtest fill that crosses initialised ticks needs the pool's tick -> liquidityNet table as it
 stood at the fill's time, with the active liquidity L. Rebuilding the table for a fill would cost
 its size each time; here every tick keeps the versions at which its liquidity changed, so the table
-at any moment is a view (``PoolRanges``) that answers each tick a swap asks about by one bisection.
+at any moment is a view (``PoolRanges``) that lists the ticks a swap meets in its order, reading each
+one's versions only when the swap gets to it.
 
 - Version 0 is the table before the history's first block: the ticks read from the chain there
   (``PoolMetadata.start_ticks``), or none when the history holds the pool's Initialize (no position
@@ -25,7 +26,7 @@ state's own L carried to the fill price's tick through the nets in between (``li
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -134,8 +135,9 @@ def _restore(pool, spacing, known, ticks, changes, times, arrays, start) -> Rang
 class PoolRanges:
     """The pool at one moment: its tick, L, and its tick table at that version.
 
-    It is what ``uniswap_v3_swap.swap`` reads of a tick table (``next_initialized_tick_within_one_word``,
-    ``liquidity_net[tick]``), answered from the history without building the table.
+    It is what ``uniswap_v3_swap.swap`` reads of a tick table, answered from the history without building
+    the table: ``initialized_ticks_from`` (and, as on a TickTable, ``next_initialized_tick_within_one_word``
+    and ``liquidity_net[tick]``).
     """
 
     __slots__ = ("tick_spacing", "tick", "liquidity", "version", "_ticks", "_changes")
@@ -182,6 +184,27 @@ class PoolRanges:
                 return ticks[index], True
             index += 1
         return highest, False
+
+    def initialized_ticks_from(self, tick: int, lte: bool) -> Iterator[tuple[int, int]]:
+        """The ticks initialised at this version that a swap from ``tick`` meets, in its order, with their
+        liquidityNet: those at or below the tick going down (``lte``), those above it going up (on the
+        tick's spacing, as the bitmap compresses it). The swap finds the words' edges itself.
+
+        One bisection for the whole swap, and a tick's versions are read only when the swap gets to it
+        (bisected only if the tick changed after this version). No table is built per version: a history
+        changes version at nearly every block with a Mint or Burn, so fills seldom share one, and each
+        table would cost the pool's tick count where a fill reads the few ticks it crosses."""
+        ticks, changes, version = self._ticks, self._changes, self.version
+        compressed = tick // self.tick_spacing * self.tick_spacing
+        if lte:
+            indices = range(bisect_right(ticks, compressed) - 1, -1, -1)
+        else:
+            indices = range(bisect_right(ticks, compressed), len(ticks))
+        for index in indices:
+            versions, gross, net = changes[ticks[index]]
+            at = -1 if versions[-1] <= version else bisect_right(versions, version) - 1
+            if gross[at] > 0:
+                yield ticks[index], net[at]
 
     def next_initialized_tick_at_price(self, sqrt_price_x96: int, lte: bool) -> None:
         """Not answered from a price: the swap works its tick out (see TickTable)."""

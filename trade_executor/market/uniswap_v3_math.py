@@ -228,7 +228,10 @@ def get_amount0_delta(sqrt_a: int, sqrt_b: int, liquidity: int, round_up: bool) 
         sqrt_a, sqrt_b = sqrt_b, sqrt_a
     if sqrt_a <= 0:
         raise UniswapV3MathError("", "sqrt price must be positive")
-    product = (liquidity << 96) * (sqrt_b - sqrt_a)  # FullMath inline: a swap step calls this up to three times
+    numerator = liquidity << 96
+    product = numerator * (sqrt_b - sqrt_a)  # FullMath inline: a swap step calls this up to three times
+    if numerator <= UINT256_MAX:  # the first quotient is below the numerator (no revert), and two roundings are one
+        return -(-product // (sqrt_a * sqrt_b)) if round_up else product // (sqrt_a * sqrt_b)
     quotient = -(-product // sqrt_b) if round_up else product // sqrt_b
     if quotient > UINT256_MAX:
         raise UniswapV3MathError("", "mulDiv result does not fit in 256 bits")
@@ -257,51 +260,73 @@ def compute_swap_step(
     ``amount_remaining`` > 0 is exact input (the fee comes out of it), < 0 exact output. The
     direction is inferred from the target, as in SwapMath.computeSwapStep.
     """
-    zero_for_one = sqrt_p >= sqrt_target
-    exact_in = amount_remaining >= 0
-    sqrt_next, amount_in, amount_out = _step_end(sqrt_p, sqrt_target, liquidity, amount_remaining, fee_pips, zero_for_one)
-    reached = sqrt_next == sqrt_target
-    if zero_for_one:
-        if not (reached and exact_in):
-            amount_in = get_amount0_delta(sqrt_next, sqrt_p, liquidity, True)
-        if not (reached and not exact_in):
-            amount_out = get_amount1_delta(sqrt_next, sqrt_p, liquidity, False)
-    else:
-        if not (reached and exact_in):
-            amount_in = get_amount1_delta(sqrt_p, sqrt_next, liquidity, True)
-        if not (reached and not exact_in):
-            amount_out = get_amount0_delta(sqrt_p, sqrt_next, liquidity, False)
-
-    if not exact_in and amount_out > -amount_remaining:
-        amount_out = -amount_remaining
-    if exact_in and not reached:
-        fee_amount = amount_remaining - amount_in  # the target was not reached: the rest of the input is fee
-    else:
-        fee_amount = mul_div_rounding_up(amount_in, fee_pips, PIPS - fee_pips)
-    return sqrt_next, amount_in, amount_out, fee_amount
-
-
-def _step_end(
-    sqrt_p: int, sqrt_target: int, liquidity: int, amount_remaining: int, fee_pips: int, zero_for_one: bool
-) -> tuple[int, int, int]:
-    """Where a step ends: the target if the amount gets there, else the price the amount reaches.
-
-    Also the amount in (exact input) or out (exact output) to the target, which computeSwapStep
-    keeps when the target is reached; the other amount is 0 here.
-    """
     if amount_remaining >= 0:
-        remaining_less_fee = amount_remaining * (PIPS - fee_pips) // PIPS
-        if zero_for_one:
-            amount_in = get_amount0_delta(sqrt_target, sqrt_p, liquidity, True)
-        else:
-            amount_in = get_amount1_delta(sqrt_p, sqrt_target, liquidity, True)
-        if remaining_less_fee >= amount_in:
-            return sqrt_target, amount_in, 0
-        return get_next_sqrt_price_from_input(sqrt_p, liquidity, remaining_less_fee, zero_for_one), amount_in, 0
-    if zero_for_one:
+        return compute_swap_step_exact_in(sqrt_p, sqrt_target, liquidity, amount_remaining, fee_pips)
+    zero_for_one = sqrt_p >= sqrt_target
+    if zero_for_one:  # the amount out to the target: the step ends there if as much is asked for
         amount_out = get_amount1_delta(sqrt_target, sqrt_p, liquidity, False)
     else:
         amount_out = get_amount0_delta(sqrt_p, sqrt_target, liquidity, False)
     if -amount_remaining >= amount_out:
-        return sqrt_target, 0, amount_out
-    return get_next_sqrt_price_from_output(sqrt_p, liquidity, -amount_remaining, zero_for_one), 0, amount_out
+        sqrt_next = sqrt_target
+    else:
+        sqrt_next = get_next_sqrt_price_from_output(sqrt_p, liquidity, -amount_remaining, zero_for_one)
+    reached = sqrt_next == sqrt_target
+    if zero_for_one:
+        amount_in = get_amount0_delta(sqrt_next, sqrt_p, liquidity, True)
+        if not reached:
+            amount_out = get_amount1_delta(sqrt_next, sqrt_p, liquidity, False)
+    else:
+        amount_in = get_amount1_delta(sqrt_p, sqrt_next, liquidity, True)
+        if not reached:
+            amount_out = get_amount0_delta(sqrt_p, sqrt_next, liquidity, False)
+    if amount_out > -amount_remaining:
+        amount_out = -amount_remaining
+    return sqrt_next, amount_in, amount_out, mul_div_rounding_up(amount_in, fee_pips, PIPS - fee_pips)
+
+
+def compute_swap_step_exact_in(
+    sqrt_p: int, sqrt_target: int, liquidity: int, amount_remaining: int, fee_pips: int
+) -> tuple[int, int, int, int]:
+    """``compute_swap_step`` for exact input (``amount_remaining`` >= 0).
+
+    Every backtest swap is exact input, and all its steps but the last end at their target (an
+    initialised tick or a word's edge). A step in Python costs mostly its calls, so that case has
+    SqrtPriceMath's formulas written out: the same integers, checks and reverts as getAmount0Delta
+    and getAmount1Delta, in the same order. The step that ends short of its target (once per swap)
+    calls the functions.
+    """
+    remaining_less_fee = amount_remaining * (PIPS - fee_pips) // PIPS
+    if sqrt_p >= sqrt_target:  # zeroForOne: token0 in, the price goes down
+        if sqrt_target <= 0:
+            raise UniswapV3MathError("", "sqrt price must be positive")
+        numerator = liquidity << 96
+        if numerator > UINT256_MAX:
+            amount_in = get_amount0_delta(sqrt_target, sqrt_p, liquidity, True)
+        else:  # getAmount0Delta(target, P) rounded up, as get_amount0_delta works it out
+            amount_in = -(-(numerator * (sqrt_p - sqrt_target)) // (sqrt_p * sqrt_target))
+        if remaining_less_fee < amount_in:
+            sqrt_next = get_next_sqrt_price_from_input(sqrt_p, liquidity, remaining_less_fee, True)
+            if sqrt_next != sqrt_target:  # SwapMath's test (the rounding keeps a price short of the target short of it)
+                amount_in = get_amount0_delta(sqrt_next, sqrt_p, liquidity, True)
+                amount_out = get_amount1_delta(sqrt_next, sqrt_p, liquidity, False)
+                return sqrt_next, amount_in, amount_out, amount_remaining - amount_in  # the rest of the input is fee
+        amount_out = (liquidity * (sqrt_p - sqrt_target)) >> 96  # getAmount1Delta(target, P), down
+        if amount_out > UINT256_MAX:
+            raise UniswapV3MathError("", "mulDiv result does not fit in 256 bits")
+    else:  # oneForZero: token1 in, the price goes up
+        amount_in = -(-(liquidity * (sqrt_target - sqrt_p)) >> 96)  # getAmount1Delta(P, target), up
+        if amount_in > UINT256_MAX:
+            raise UniswapV3MathError("", "mulDiv result does not fit in 256 bits")
+        if remaining_less_fee < amount_in:
+            sqrt_next = get_next_sqrt_price_from_input(sqrt_p, liquidity, remaining_less_fee, False)
+            if sqrt_next != sqrt_target:
+                amount_in = get_amount1_delta(sqrt_p, sqrt_next, liquidity, True)
+                amount_out = get_amount0_delta(sqrt_p, sqrt_next, liquidity, False)
+                return sqrt_next, amount_in, amount_out, amount_remaining - amount_in
+        numerator = liquidity << 96
+        if sqrt_p <= 0 or numerator > UINT256_MAX:
+            amount_out = get_amount0_delta(sqrt_p, sqrt_target, liquidity, False)
+        else:  # getAmount0Delta(P, target) rounded down, as get_amount0_delta works it out
+            amount_out = numerator * (sqrt_target - sqrt_p) // (sqrt_p * sqrt_target)
+    return sqrt_target, amount_in, amount_out, mul_div_rounding_up(amount_in, fee_pips, PIPS - fee_pips)

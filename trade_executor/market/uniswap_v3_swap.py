@@ -29,6 +29,7 @@ from trade_executor.market.uniswap_v3_math import (
     UniswapV3MathError,
     add_delta,
     compute_swap_step,
+    compute_swap_step_exact_in,
     get_sqrt_ratio_at_tick,
     get_tick_at_sqrt_ratio,
     mul_div,
@@ -116,7 +117,7 @@ def _word_at(sqrt_price_x96: int, spacing: int, lte: bool) -> tuple[int, int, in
     return low, high, word_start * spacing, (word_start + 255) * spacing
 
 
-class PoolState(NamedTuple):  # immutable, and cheaper to build than a frozen dataclass: one per backtest fill
+class PoolState(NamedTuple):  # immutable, and cheap to build (a backtest fill calls swap_steps, building none)
     """What a swap needs of a pool: slot0's price and tick, the active liquidity, fee and ticks.
 
     ``tick`` may be None: the swap works it out only if the first step needs it (its word holds
@@ -159,35 +160,55 @@ def swap(state: PoolState, zero_for_one: bool, amount_specified: int, sqrt_price
     Stops when the amount is used up or the price reaches ``sqrt_price_limit`` (then part of the
     amount is left over, as on chain). Raises UniswapV3MathError where the pool reverts.
     """
-    if amount_specified == 0:
-        raise UniswapV3MathError("AS", "the swap amount is zero")
-    sqrt_price = state.sqrt_price_x96
-    if zero_for_one:
-        limit_ok = MIN_SQRT_RATIO < sqrt_price_limit < sqrt_price
-    else:
-        limit_ok = sqrt_price < sqrt_price_limit < MAX_SQRT_RATIO
-    if not limit_ok:
-        raise UniswapV3MathError("SPL", f"price limit {sqrt_price_limit} is on the wrong side of {sqrt_price}")
+    amount0, amount1, sqrt_price, liquidity, crossed, fees, tick = swap_steps(*state, zero_for_one, amount_specified, sqrt_price_limit)
+    return SwapResult(amount0, amount1, sqrt_price, liquidity, tuple(crossed), fees, tick)
+
+
+def swap_steps(
+    sqrt_price: int,
+    tick: int | None,
+    liquidity: int,
+    fee_pips: int,
+    table: TickTable,
+    zero_for_one: bool,
+    amount_specified: int,
+    sqrt_price_limit: int,
+) -> tuple[int, int, int, int, list[int], int, int | None]:
+    """``swap`` on the pool's fields, answering SwapResult's fields (the crossed ticks as a list): what a
+    backtest fill calls, which needs neither a PoolState nor a SwapResult built.
+
+    Each step asks the table for the next initialised tick within the bitmap word. A table that
+    can list its initialised ticks in the swap's order (``initialized_ticks_from``: the ranges of
+    a downloaded pool, whose every look-up reads a tick's history) is asked once per swap instead,
+    and each step finds its word's edge by arithmetic.
+    """
+    _check_swap(sqrt_price, zero_for_one, amount_specified, sqrt_price_limit)
     exact_input = amount_specified > 0
+    step = compute_swap_step_exact_in if exact_input else compute_swap_step
     remaining, calculated, fees = amount_specified, 0, 0
-    tick: int | None = state.tick
-    liquidity, fee_pips, table = state.liquidity, state.fee_pips, state.ticks
     crossed: list[int] = []
-    next_initialized = table.next_initialized_tick_within_one_word
+    spacing, walk = table.tick_spacing, getattr(table, "initialized_ticks_from", None)
+    ahead = None  # walk's iterator from ``tick`` on; next_tick, next_net: the next initialised tick it gave
+    next_tick = next_net = 0
+    beyond = (-(1 << 62), 0) if zero_for_one else (1 << 62, 0)  # past the last: no tick is in the word
     while remaining != 0 and sqrt_price != sqrt_price_limit:
-        found = table.next_initialized_tick_at_price(sqrt_price, zero_for_one) if tick is None else None
-        if found is not None:
-            tick_next, initialized = found
-        else:
-            if tick is None:
-                tick = get_tick_at_sqrt_ratio(sqrt_price)
-            tick_next, initialized = next_initialized(tick, zero_for_one)
+        if walk is None:
+            tick, tick_next, initialized = _next_in_word(table, tick, sqrt_price, zero_for_one)
+        else:  # nextInitializedTickWithinOneWord: the next tick the walk gives if it is in the word, else the word's edge
+            if ahead is None:
+                tick = get_tick_at_sqrt_ratio(sqrt_price) if tick is None else tick
+                ahead = walk(tick, zero_for_one)
+                next_tick, next_net = next(ahead, beyond)
+            compressed = tick // spacing
+            edge = ((compressed >> 8) << 8) * spacing if zero_for_one else ((((compressed + 1) >> 8) << 8) + 255) * spacing
+            initialized = next_tick >= edge if zero_for_one else next_tick <= edge
+            tick_next = next_tick if initialized else edge
         start = sqrt_price
         tick_next = MIN_TICK if tick_next < MIN_TICK else MAX_TICK if tick_next > MAX_TICK else tick_next
         sqrt_next = get_sqrt_ratio_at_tick(tick_next)
         beyond_limit = sqrt_next < sqrt_price_limit if zero_for_one else sqrt_next > sqrt_price_limit
         target = sqrt_price_limit if beyond_limit else sqrt_next
-        sqrt_price, amount_in, amount_out, fee = compute_swap_step(sqrt_price, target, liquidity, remaining, fee_pips)
+        sqrt_price, amount_in, amount_out, fee = step(sqrt_price, target, liquidity, remaining, fee_pips)
         fees += fee
         if exact_input:
             remaining -= amount_in + fee
@@ -197,15 +218,41 @@ def swap(state: PoolState, zero_for_one: bool, amount_specified: int, sqrt_price
             calculated += amount_in + fee
         if sqrt_price == sqrt_next:
             if initialized:
-                net = table.liquidity_net[tick_next]
+                if ahead is None:
+                    net = table.liquidity_net[tick_next]
+                else:
+                    net, (next_tick, next_net) = next_net, next(ahead, beyond)
                 liquidity = add_delta(liquidity, -net if zero_for_one else net)
                 crossed.append(tick_next)
             tick = tick_next - 1 if zero_for_one else tick_next
         elif sqrt_price != start:
-            tick = None  # getTickAtSqrtRatio, put off: a step that ends inside a range is almost always the last
+            tick = ahead = None  # getTickAtSqrtRatio, put off: a step that ends inside a range is almost always the last
     used = amount_specified - remaining
     amount0, amount1 = (used, calculated) if zero_for_one == exact_input else (calculated, used)
-    return SwapResult(amount0, amount1, sqrt_price, liquidity, tuple(crossed), fees, tick)
+    return amount0, amount1, sqrt_price, liquidity, crossed, fees, tick
+
+
+def _check_swap(sqrt_price: int, zero_for_one: bool, amount_specified: int, sqrt_price_limit: int) -> None:
+    """The pool's reverts before any step: a zero amount ('AS'), a limit on the wrong side ('SPL')."""
+    if amount_specified == 0:
+        raise UniswapV3MathError("AS", "the swap amount is zero")
+    if zero_for_one:
+        limit_ok = MIN_SQRT_RATIO < sqrt_price_limit < sqrt_price
+    else:
+        limit_ok = sqrt_price < sqrt_price_limit < MAX_SQRT_RATIO
+    if not limit_ok:
+        raise UniswapV3MathError("SPL", f"price limit {sqrt_price_limit} is on the wrong side of {sqrt_price}")
+
+
+def _next_in_word(table: TickTable, tick: int | None, sqrt_price: int, lte: bool) -> tuple[int | None, int, bool]:
+    """(tick, next initialised tick or word's edge, whether initialised) from a table's bitmap search. Without
+    the tick, from the price when its word holds no initialised tick; else the tick is worked out first."""
+    if tick is None:
+        found = table.next_initialized_tick_at_price(sqrt_price, lte)
+        if found is not None:
+            return None, found[0], found[1]
+        tick = get_tick_at_sqrt_ratio(sqrt_price)
+    return (tick, *table.next_initialized_tick_within_one_word(tick, lte))
 
 
 # --- prices and ticks ----------------------------------------------------------------------------

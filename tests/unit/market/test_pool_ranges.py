@@ -125,6 +125,47 @@ def test_a_swap_over_the_ranges_is_the_swap_over_the_rebuilt_table(seed):
     assert sum(n >= 3 for n in crossed) >= len(crossed) // 3  # most walk through several initialised ticks
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_walk_meets_the_rebuilt_tables_ticks_in_order_and_every_kind_of_swap_agrees(seed):
+    market = Market(seed)
+    history = market.history()
+    for index in range(-1, len(history), 9):
+        ranges = history.at(index)
+        net = ranges.table()
+        for tick in range(-30 * SPACING, 30 * SPACING, 37):
+            assert list(ranges.initialized_ticks_from(tick, True)) == [(t, net[t]) for t in sorted(net, reverse=True) if t <= tick]
+            assert list(ranges.initialized_ticks_from(tick, False)) == [(t, net[t]) for t in sorted(net) if t > tick]
+        table = TickTable(SPACING, net)
+        sqrt_price = get_sqrt_ratio_at_tick(ranges.tick) + 777
+        near = (get_sqrt_ratio_at_tick(ranges.tick - 900), get_sqrt_ratio_at_tick(ranges.tick + 900))
+        cases = [(True, -(10**16), None, MIN_SQRT_RATIO + 1), (False, -(10**16), ranges.tick, MAX_SQRT_RATIO - 1)]  # exact output
+        cases += [(True, 10**18, None, near[0]), (False, 10**18, ranges.tick, near[1])]  # stopped by a limit inside the ranges
+        for zero_for_one, amount, tick, limit in cases:  # ``tick`` None: the swap works it out (the walk from it)
+            liquidity = ranges.liquidity_at(ranges.tick)
+            ours = swap(PoolState(sqrt_price, tick, liquidity, 500, ranges), zero_for_one, amount, limit)
+            assert ours == swap(PoolState(sqrt_price, tick, liquidity, 500, table), zero_for_one, amount, limit)
+
+
+def test_a_walk_across_bitmap_words_stops_at_each_words_edge_as_the_bitmap_does():
+    """Spacing 1: a word is 256 ticks, and these swaps walk through several, up and down, over sparse ranges
+    (each step's rounding, and so the amounts, depend on where the steps end)."""
+    rng = random.Random(7)
+    positions = [(-887_272, 887_272, 10**17)] + [(low, low + rng.randrange(1, 900), rng.randrange(10**15, 10**17)) for low in rng.sample(range(-4000, 4000), 40)]
+    rows = [(block, *position) for block, position in enumerate(positions[1:], start=1)]
+    net = tables(positions)[1]
+    states = [(T0 + block, block, tick, active(net, tick)) for block, tick in ((len(rows), -37), (len(rows) + 1, 1234))]
+    history = RangeHistory(POOL, 1, [[-887_272, 10**17, 10**17], [887_272, 10**17, -(10**17)]], None, rows, states, None)
+    table = TickTable(1, net)
+    for index in range(len(history)):
+        ranges = history.at(index)
+        sqrt_price = get_sqrt_ratio_at_tick(ranges.tick) + 99
+        for zero_for_one, amount in ((True, 10**17), (False, 10**17), (True, 3 * 10**18), (False, 3 * 10**18)):
+            limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+            ours = swap(PoolState(sqrt_price, ranges.tick, ranges.liquidity, 3000, ranges), zero_for_one, amount, limit)
+            assert ours == swap(PoolState(sqrt_price, ranges.tick, ranges.liquidity, 3000, table), zero_for_one, amount, limit)
+            assert abs(ours.tick - ranges.tick) > 512  # through two words and more
+
+
 def test_ticks_outside_the_words_read_at_the_start_are_left_out_of_every_version():
     market = Market(3)
     words = (-1, 0)  # ticks -15,360 .. 15,359 at spacing 60
