@@ -339,4 +339,22 @@ def compare(backtest: State, live: State, period: tuple[datetime.datetime, datet
             )
         )
     live_gas = sum((t.gas_cost_usd or Decimal(0) for t in theirs), Decimal(0))
-    return Comparison(rows, not mismatches, backtest.portfolio.get_total_equity(), live.portfolio.get_total_equity(), live_gas, mismatches)
+    marks = backtest_marks(backtest)
+    return Comparison(rows, not mismatches, equity_at(backtest, marks), equity_at(live, marks), live_gas, mismatches)
+
+
+def backtest_marks(backtest: State) -> dict[str, Decimal]:
+    """Each held pair's price at the backtest's last valuation (the mid price)."""
+    held = sorted((*backtest.portfolio.open_positions.values(), *backtest.portfolio.frozen_positions.values()), key=lambda p: p.last_pricing_at)
+    return {p.pair.ticker: p.last_token_price for p in held}
+
+
+def equity_at(state: State, marks: dict[str, Decimal]) -> Decimal:
+    """Cash plus the open and frozen positions, each pair at ``marks``' price where it has one.
+
+    Both sides of a comparison are valued at the backtest's marks: a position bought in the last cycle
+    is otherwise at the mid price in the backtest and at its fill price (fee and impact in it) live,
+    which shows as an equity difference that no trade made."""
+    portfolio = state.portfolio
+    held = (*portfolio.open_positions.values(), *portfolio.frozen_positions.values())
+    return portfolio.get_cash() + sum((p.get_quantity() * marks.get(p.pair.ticker, p.last_token_price) for p in held), Decimal(0))
