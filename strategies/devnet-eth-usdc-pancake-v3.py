@@ -3,7 +3,7 @@
 The strategy of devnet-eth-usdc-v3.py (its Parameters, indicators and decisions are used as they
 are) on PancakeSwap v3. Run `trade-executor devnet --exchange=pancakeswap-v3 --market-simulator`
 first; its v2 and PancakeSwap v3 pools follow the embedded ETH/USD closes, one hourly close every
-few seconds. Live candles are the pool oracle's mean price per candle: a module for live demos.
+few seconds. Live candles are built from the pool's own events: a module for live demos.
 """
 
 from pathlib import Path

@@ -1,15 +1,16 @@
 """ETH/USDC SMA crossover for the local devnet on its Uniswap v3 pool (0.3% tier): 15-second cycles.
 
-Run `trade-executor devnet --exchange=uniswap-v3 --market-simulator` first; its v2 and v3 pools
-follow the embedded ETH/USD closes, one hourly close every few seconds. Live candles are built from
-the pool's own events (15-second candles here), so this module is for live demos; backtest and
-replay strategies/eth-usd-sma-v3.py (an SMA crossover on hourly data) instead.
+The strategy of devnet-eth-usdc.py (its Parameters, indicators and decisions are used as they are)
+on Uniswap v3. Run `trade-executor devnet --exchange=uniswap-v3 --market-simulator` first; its v2
+and v3 pools follow the embedded ETH/USD closes, one hourly close every few seconds. Live candles
+are built from the pool's own events (15-second candles here), so this module is for live demos;
+backtest and replay strategies/eth-usd-sma-v3.py (an SMA crossover on hourly data) instead.
 """
 
-import math
-from decimal import Decimal
+from pathlib import Path
 
-from trade_executor.strategy.api import ChainId, IndicatorSet, StrategyInput, TradingUniverse
+from trade_executor.strategy.api import ChainId, TradingUniverse
+from trade_executor.strategy.module import load_strategy_module
 
 trading_strategy_engine_version = "1.0"
 trading_strategy_cycle = "15s"
@@ -17,36 +18,11 @@ chain_id = ChainId.anvil
 exchange = "uniswap-v3"
 reserve_currency = "USDC"
 
-
-class Parameters:
-    initial_cash = 10_000
-    fast_sma: int = 3
-    slow_sma: int = 8
-    stop_loss_pct: float = 0.95
-    allocation: float = 0.9
-    pool_liquidity_usd = 5_000_000
-    slippage_tolerance = 0.01
+_SMA = load_strategy_module(Path(__file__).with_name("devnet-eth-usdc.py")).module
+Parameters = _SMA.Parameters
+create_indicators = _SMA.create_indicators
+decide_trades = _SMA.decide_trades
 
 
 def create_trading_universe(timestamp, data, execution_context, options) -> TradingUniverse:
     return data.embedded(["ETH"], fee={"ETH": 0.003})  # the devnet's v3 pool is of the 0.3% tier
-
-
-def create_indicators(timestamp, parameters, universe, execution_context) -> IndicatorSet:
-    indicators = IndicatorSet()
-    indicators.add("fast_sma", lambda close: close.rolling(parameters.fast_sma).mean())
-    indicators.add("slow_sma", lambda close: close.rolling(parameters.slow_sma).mean())
-    return indicators
-
-
-def decide_trades(input: StrategyInput) -> list:
-    fast, slow = input.indicators.get("fast_sma"), input.indicators.get("slow_sma")
-    if math.isnan(slow):
-        return []
-    position_manager = input.position_manager
-    if position_manager.is_any_open():
-        return position_manager.close_all() if fast < slow else []
-    if fast > slow:
-        cash = position_manager.get_current_cash() * Decimal(str(input.parameters.allocation))
-        return position_manager.open_long(input.universe.get_single_pair(), cash, stop_loss_pct=input.parameters.stop_loss_pct)
-    return []
